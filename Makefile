@@ -1,0 +1,42 @@
+# driehoek: `make serve` runs it on the bundled data, `make test` runs the test suite.
+# Both set up everything they need on a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test test-fast install bench clean distclean browser
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	touch $@
+
+install: $(STAMP)
+
+## serve: install, initialise ./var on first run, serve on http://127.0.0.1:8000 (DRIEHOEK_* honoured)
+serve: $(STAMP)
+	$(VENV)/bin/driehoek serve
+
+## browser: make sure Debian's Chromium is there for the browser tests (installs it when root)
+browser:
+	@./scripts/ensure-chromium
+
+## test: install with the test extras and run the whole suite
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+## test-fast: everything but the slow and browser tests
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser"
+
+## bench: the benchmarks (never part of the test run); see docs/benchmarks.md
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .pytest_cache build dist src/*.egg-info
+
+distclean: clean
+	rm -rf $(VENV) var

@@ -1,0 +1,77 @@
+"""create_app(settings): the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from . import formats
+from .config import Settings
+from .errors import DriehoekError, PayloadTooLarge
+from .service import Driehoek
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, service: Driehoek | None = None) -> Flask:
+    """Build the WSGI application around one Driehoek service (the writer of its data dir)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
+    app.config["DRIEHOEK_SETTINGS"] = settings
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["driehoek"] = service or Driehoek(settings)
+
+    from .web import api
+
+    app.register_blueprint(api.bp)
+    _register_error_handlers(app)
+    return app
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+
+
+def render_error(error: DriehoekError) -> Response:
+    """The one place errors become responses: JSON for programs, a small page for browsers."""
+    import json
+    from markupsafe import escape
+
+    if _wants_html():
+        body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{error.status} {escape(error.code)}</title>"
+                f"<main><h1>{error.status}: {escape(error.code)}</h1><p>{escape(error.message)}</p></main></html>")
+        response = Response(body, error.status, content_type=formats.HTML.content_type)
+    else:
+        response = Response(json.dumps(error.to_json(), ensure_ascii=False), error.status,
+                            content_type=formats.JSON.content_type)
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DriehoekError)
+    def _driehoek(error: DriehoekError) -> Response:
+        return render_error(error)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        if error.code == 413:
+            return render_error(PayloadTooLarge(f"the body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"))
+        wrapped = DriehoekError(error.description or error.name)
+        wrapped.status = error.code or 500
+        wrapped.code = (error.name or "error").lower().replace(" ", "_")
+        response = render_error(wrapped)
+        if error.code == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        wrapped = DriehoekError("internal error; it has been logged")
+        return render_error(wrapped)

@@ -1,0 +1,294 @@
+"""The `driehoek` command line: thin wrappers around the functions the web uses.
+
+Exit codes: 0 success, 1 data rejected (syntax, SHACL, conflict) or operation failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+
+from . import formats, queries
+from .config import Settings, describe
+from .errors import DriehoekError, Forbidden, ValidationFailed
+from .service import Driehoek, Source
+
+EXIT_REJECTED, EXIT_USAGE = 1, 2
+
+
+def _agent() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@contextmanager
+def _service(ctx: click.Context) -> Iterator[Driehoek]:
+    service = Driehoek(ctx.obj["settings"])
+    try:
+        yield service
+    except formats.UnknownFormat as err:
+        _fail(str(err), EXIT_USAGE)
+    except Forbidden as err:
+        _fail(err.message, EXIT_USAGE)
+    except ValidationFailed as err:
+        click.echo(err.report.to_text(), err=True, nl=False)
+        _fail(err.message, EXIT_REJECTED)
+    except DriehoekError as err:
+        _fail(err.message, EXIT_REJECTED)
+    finally:
+        service.close()
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"driehoek: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _progress(total: int | None, desc: str, unit: str = "B") -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar on a terminal; nothing when stderr is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=desc, unit=unit, unit_scale=True, unit_divisor=1024, leave=False) as bar:
+        yield bar.update
+
+
+class _Group(click.Group):
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Environment"):
+            formatter.write_dl([(name, f"{help} (default: {default or 'empty'})") for name, default, help in describe()])
+
+
+@click.group(cls=_Group)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the store lives (overrides DRIEHOEK_DATA_DIR).")
+@click.option("--base-iri", default=None, help="Base of minted IRIs (overrides DRIEHOEK_BASE_IRI).")
+@click.version_option(package_name="driehoek")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, base_iri: str | None) -> None:
+    """driehoek: a knowledge graph of Dutch public governance."""
+    try:
+        settings = Settings.from_env(data_dir=data_dir, base_iri=base_iri)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    ctx.obj = {"settings": settings}
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Load the bundled ontology, shapes and data into an empty store (does nothing otherwise)."""
+    with _service(ctx) as service:
+        loaded = service.init(progress=_announce if sys.stderr.isatty() else None)
+        if loaded:
+            click.echo(f"initialised {service.settings.store_dir}: {loaded} triples", err=True)
+        else:
+            click.echo(f"{service.settings.store_dir} already holds data; nothing loaded", err=True)
+
+
+def _announce(name: str) -> None:
+    click.echo(f"  loading {name}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--graph", help="Load into this named graph (one file only) instead of {base}graph/{file stem}.")
+@click.option("--replace", is_flag=True, help="Replace the graph if it exists.")
+@click.option("--format", "format_name", help="RDF format, when the file extension does not say it.")
+@click.option("--trusted", is_flag=True,
+              help="Skip the SHACL gate and stream with bounded memory (large dumps, generated data).")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[Path, ...], graph: str | None, replace: bool,
+         format_name: str | None, trusted: bool) -> None:
+    """Load FILES, each into its own named graph, through the SHACL gate: all or nothing."""
+    if graph and len(files) > 1:
+        raise click.UsageError("--graph takes one file; load several files into their own graphs")
+    with _service(ctx) as service:
+        fmt = formats.by_name(format_name, formats.RDF_FORMATS) if format_name else None
+        sources = [Source.from_path(path, fmt) for path in files]
+        targets = [service.graph_iri(graph) if graph else service.default_graph_for(s.name) for s in sources]
+        mode = "replace" if replace else "create"
+        total = sum(s.size() for s in sources)
+        with _progress(total, "loading") as progress:
+            if trusted:
+                for source, target in zip(sources, targets, strict=True):
+                    outcome = service.load_trusted(source, target, agent=_agent(), mode=mode, progress=progress)
+                    _print_outcome(outcome.commit.graphs if outcome.commit else {})
+                return
+            outcome = service.load(list(zip(sources, targets, strict=True)), agent=_agent(), mode=mode,
+                                   progress=progress)
+        for report in outcome.reports:
+            if report.warnings:
+                click.echo(report.to_text(), err=True, nl=False)
+        _print_outcome(outcome.commit.graphs if outcome.commit else {})
+
+
+def _print_outcome(graphs: dict[str, int]) -> None:
+    for iri, count in graphs.items():
+        click.echo(f"loaded {count} triples into <{iri}>")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "format_name", help="RDF format, when the file extension does not say it.")
+@click.option("--report", "report_format", type=click.Choice(["text", "json", "turtle"]), default="text",
+              show_default=True, help="How to print the report.")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], format_name: str | None, report_format: str) -> None:
+    """Run the SHACL gate on FILES as a dry run: exit 0 if they would load, 1 if not."""
+    with _service(ctx) as service:
+        fmt = formats.by_name(format_name, formats.RDF_FORMATS) if format_name else None
+        reports = service.validate_sources([Source.from_path(p, fmt) for p in files])
+    for report in reports:
+        if report_format == "json":
+            click.echo(__import__("json").dumps(report.to_json(), ensure_ascii=False, indent=2))
+        elif report_format == "turtle":
+            click.echo(report.to_turtle())
+        else:
+            click.echo(report.to_text(), nl=False)
+    if not all(r.conforms for r in reports):
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--name", help="Run a named query from queries/.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a named query's parameter.")
+@click.option("--list", "list_names", is_flag=True, help="List the named queries.")
+@click.option("--format", "format_name", default=None,
+              help="Result format: tsv, csv, json, xml for SELECT/ASK; turtle, ntriples, ... for graphs.")
+@click.pass_context
+def query(ctx: click.Context, text: str | None, name: str | None, params: tuple[str, ...],
+          list_names: bool, format_name: str | None) -> None:
+    """Run a SPARQL query (TEXT, @file.rq or --name) on the public graphs of the newest snapshot."""
+    if list_names:
+        for named in queries.all_queries().values():
+            click.echo(f"{named.name}\t{named.title}")
+        return
+    if bool(text) == bool(name):
+        raise click.UsageError("give a query TEXT (or @file.rq) or --name NAME, not both")
+    bindings: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param takes NAME=VALUE, got {item!r}")
+        bindings[key] = value
+    with _service(ctx) as service:
+        substitutions: dict[Any, Any] = {}
+        if name:
+            named = queries.get(name)
+            sparql, substitutions = named.text, named.substitutions(bindings)
+        elif text and text.startswith("@"):
+            path = Path(text[1:])
+            if not path.is_file():
+                raise click.UsageError(f"{path}: no such file")
+            sparql = path.read_text("utf-8")
+        else:
+            sparql = text or ""
+        from .sparql import run_local_query
+
+        run_local_query(service, sparql, substitutions, format_name, sys.stdout.buffer)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@click.option("--format", "format_name", default="nquads", show_default=True, help="nquads or trig (or a graph format with --graph).")
+@click.option("--graph", help="Dump only this graph.")
+@click.pass_context
+def dump(ctx: click.Context, out: Path | None, format_name: str, graph: str | None) -> None:
+    """Dump the whole dataset (every graph, private ones too: this is the stewards' dump)."""
+    with _service(ctx) as service:
+        fmt = formats.by_name(format_name, formats.RDF_FORMATS)
+        if not fmt.is_dataset and not graph:
+            raise click.UsageError(f"{fmt.name} holds one graph; use nquads or trig, or --graph")
+        service.dump(out if out else sys.stdout.buffer, fmt, graph)
+        sys.stdout.flush()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, directory: Path) -> None:
+    """Write a consistent backup of the store into DIRECTORY (which must not exist)."""
+    with _service(ctx) as service:
+        service.backup(directory)
+        click.echo(f"backup written to {directory}", err=True)
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, source: Path) -> None:
+    """Restore a backup DIRECTORY or an N-Quads/TriG dump into an empty data directory."""
+    with _service(ctx) as service:
+        size = source.stat().st_size if source.is_file() else None
+        with _progress(size, "restoring") as progress:
+            count = service.restore(source, agent=_agent(), progress=progress)
+        click.echo(f"restored {count} quads into {service.settings.store_dir}", err=True)
+
+
+@main.command("import-roo")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/organisations/roo.ttl.gz"), show_default=True, help="Where to write the Turtle.")
+@click.pass_context
+def import_roo(ctx: click.Context, directory: Path, out: Path) -> None:
+    """Convert the ROO register (its organisaties/ folder of YAML files) into Turtle."""
+    from .importers import roo
+
+    settings: Settings = ctx.obj["settings"]
+    bar: Any = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(desc="importing", unit="record", leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        summary = roo.import_roo(directory, out, base_iri=settings.base_iri, progress=progress)
+    except roo.RooImportError as err:
+        _fail(str(err), EXIT_REJECTED)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(f"wrote {out}: {summary}", err=True)
+
+
+@main.command()
+@click.option("--host", default=None, help="Overrides DRIEHOEK_HOST.")
+@click.option("--port", type=int, default=None, help="Overrides DRIEHOEK_PORT.")
+@click.option("--threads", type=int, default=None, help="Overrides DRIEHOEK_THREADS.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve driehoek with waitress; initialises an empty store with the bundled data first."""
+    import dataclasses
+
+    settings: Settings = ctx.obj["settings"]
+    settings = dataclasses.replace(settings, **{k: v for k, v in
+                                                {"host": host, "port": port, "threads": threads}.items() if v is not None})
+    from .server import run
+
+    try:
+        run(settings)
+    except DriehoekError as err:
+        _fail(err.message, EXIT_REJECTED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

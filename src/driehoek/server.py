@@ -1,0 +1,33 @@
+"""`driehoek serve`: initialise on first run, then serve the app with waitress."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from .config import Settings
+from .service import Driehoek
+
+log = logging.getLogger("driehoek")
+
+
+def run(settings: Settings) -> None:
+    """Open (and on first run initialise) the store, publish a snapshot, and serve until stopped."""
+    import waitress
+
+    from .app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    service = Driehoek(settings)
+    loaded = service.init(progress=lambda name: log.info("loading %s", name))
+    if loaded:
+        log.info("initialised %s with %d triples", settings.store_dir, loaded)
+    service.store.publish_snapshot()
+    app = create_app(settings, service)
+    log.info("driehoek serving http://%s:%d/ (data in %s)", settings.host, settings.port, settings.data_dir)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       ident="driehoek", clear_untrusted_proxy_headers=True)
+    finally:
+        service.close()

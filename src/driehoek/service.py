@@ -1,0 +1,327 @@
+"""The domain facade the CLI and the web share: load, validate, query, dump, back up.
+
+Each method does the whole job for one user action — parse, run the SHACL gate with its context,
+commit atomically with provenance, publish a snapshot — so the two front ends stay thin.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from . import formats, validation
+from .config import Settings
+from .errors import BadRequest, Conflict, DriehoekError, Forbidden, StoreError, ValidationFailed
+from .iris import graph_iri_for_path, slugify
+from .store import Activity, CommitResult, EmbeddedStore, GraphWrite, SnapshotReader, parse, sha256_of
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF input: a file on disk or bytes from a request."""
+
+    name: str
+    fmt: formats.Format
+    path: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: Path, fmt: formats.Format | None = None) -> Source:
+        """A file, its format from the suffix unless given; missing or empty files are refused."""
+        if not path.is_file():
+            raise BadRequest(f"{path}: no such file")
+        if path.stat().st_size == 0:
+            raise BadRequest(f"{path}: the file is empty")
+        return cls(name=str(path), fmt=fmt or formats.rdf_by_path(path), path=path)
+
+    def size(self) -> int:
+        """Bytes on disk or in memory."""
+        return self.path.stat().st_size if self.path else len(self.data or b"")
+
+    def open(self) -> IO[bytes]:
+        """A binary stream of the (decompressed) content."""
+        if self.path is not None:
+            if self.path.name.endswith(".gz"):
+                return gzip.open(self.path, "rb")
+            return open(self.path, "rb")
+        return io.BytesIO(self.data or b"")
+
+    def sha256(self) -> str:
+        """SHA-256 of the bytes as given (compressed files hashed as stored)."""
+        return sha256_of(self.path if self.path else (self.data or b""))
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary stream and reports bytes read, for progress bars."""
+
+    def __init__(self, inner: IO[bytes], progress: Progress | None) -> None:
+        self.inner, self.progress = inner, progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        if self.progress and chunk:
+            self.progress(len(chunk))
+        return len(chunk)
+
+
+@dataclass
+class LoadOutcome:
+    """What a load did: graphs written with their triple counts, and the gate's reports."""
+
+    commit: CommitResult | None
+    reports: list[validation.Report] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> int:
+        """Warnings across all reports."""
+        return sum(len(r.warnings) for r in self.reports)
+
+
+def bundled_sources() -> list[tuple[str, Path]]:
+    """(graph-relative name, path) of the bundled ontology, schemes, shapes and data, load order."""
+    root = Path(str(resources.files("driehoek")))
+    found: list[tuple[str, Path]] = [("ontology", root / "ontology" / "driehoek.ttl"),
+                                     ("shapes", root / "ontology" / "shapes.ttl")]
+    found += [(f"schemes/{p.name}", p) for p in sorted((root / "ontology" / "schemes").glob("*.ttl"))]
+    data = root / "data"
+    order = ["organisations", "relations", "community", "cases", "monitor"]
+
+    def rank(path: Path) -> tuple[int, str]:
+        top = path.relative_to(data).parts[0]
+        return (order.index(top) if top in order else len(order), str(path))
+
+    files = [p for p in data.rglob("*") if p.is_file() and _is_rdf(p)]
+    found += [(str(p.relative_to(data)), p) for p in sorted(files, key=rank)]
+    return [(name, path) for name, path in found if path.is_file()]
+
+
+def _is_rdf(path: Path) -> bool:
+    try:
+        formats.rdf_by_path(path)
+        return True
+    except formats.UnknownFormat:
+        return False
+
+
+class Driehoek:
+    """driehoek's operations on one data directory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: EmbeddedStore | None = None
+        self.reader = SnapshotReader(settings.data_dir / "snapshots")
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> EmbeddedStore:
+        """The writer's store, opened on first use (takes the RocksDB lock)."""
+        if self._store is None:
+            self._store = EmbeddedStore(self.settings.data_dir, self.settings.base_iri)
+        return self._store
+
+    def close(self) -> None:
+        """Release the store."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def graph_iri(self, value: str) -> ox.NamedNode:
+        """Check that a graph IRI is one writes may name: under {base}graph/ or a configured prefix."""
+        allowed = (self.settings.graph_base, *self.settings.graph_namespaces)
+        if not value.startswith(allowed):
+            raise Forbidden(f"graph {value} is outside the writable namespaces: " + ", ".join(allowed))
+        if value.startswith((self.store.staging_prefix, self.store.meta_graph.value)) or value in (
+                self.store.provenance_graph.value,):
+            raise Forbidden(f"graph {value} is reserved for driehoek itself")
+        return ox.NamedNode(value)
+
+    def default_graph_for(self, source_name: str) -> ox.NamedNode:
+        """{base}graph/{file stem}: the graph a file goes to when none is given."""
+        stem = Path(source_name).name.split(".", 1)[0]
+        slug = slugify(stem) or "upload"
+        return ox.NamedNode(self.settings.graph_base + slug)
+
+    # -- the write path ------------------------------------------------------------------------
+
+    def _context(self, exclude: set[str]) -> validation.ContextLookup:
+        store = self.store.raw
+
+        def lookup(iri: ox.NamedNode) -> Iterator[ox.Quad]:
+            for predicate in validation.CONTEXT_PREDICATES:
+                for quad in store.quads_for_pattern(iri, predicate, None, None):
+                    graph = quad.graph_name
+                    if isinstance(graph, ox.NamedNode) and graph.value in exclude:
+                        continue
+                    yield quad
+        return lookup
+
+    def prepare(self, source: Source, target: ox.NamedNode | ox.DefaultGraph, *,
+                validate: bool = True, progress: Progress | None = None,
+                exclude: Iterable[str] = ()) -> tuple[dict[str, list[ox.Quad]], validation.Report | None]:
+        """Parse a source fully and run the gate; quads grouped by their graph IRI."""
+        with source.open() as raw:
+            stream = _CountingReader(raw, progress)
+            by_graph: dict[str, list[ox.Quad]] = {}
+            target_key = target.value if isinstance(target, ox.NamedNode) else ""
+            for quad in parse(io.BufferedReader(stream, 1 << 16), source.fmt,
+                              base_iri=self.settings.base_iri, source_name=source.name):
+                graph = quad.graph_name
+                key = graph.value if isinstance(graph, ox.NamedNode) else target_key
+                by_graph.setdefault(key, []).append(quad)
+        if not by_graph:
+            raise BadRequest(f"{source.name}: contains no triples", source=source.name)
+        report = None
+        if validate:
+            all_quads = [q for quads in by_graph.values() for q in quads]
+            excluded = set(exclude) | set(by_graph)
+            report = validation.validate(all_quads, self._context(excluded), source=source.name)
+            if not report.conforms:
+                raise ValidationFailed(
+                    f"{source.name}: {len(report.violations)} SHACL violation(s); nothing was written",
+                    report, source=source.name)
+        return by_graph, report
+
+    def load(self, sources: list[tuple[Source, ox.NamedNode | ox.DefaultGraph]], *, agent: str,
+             mode: str = "create", operation: str = "load", validate: bool = True,
+             progress: Progress | None = None, publish: bool = True) -> LoadOutcome:
+        """Load sources into their graphs: all are validated first, then committed as one."""
+        writes: list[GraphWrite] = []
+        reports: list[validation.Report] = []
+        names, digests = [], []
+        targets = {t.value for _s, t in sources if isinstance(t, ox.NamedNode)}
+        for source, target in sources:
+            by_graph, report = self.prepare(source, target, validate=validate, progress=progress,
+                                            exclude=targets if mode == "replace" else ())
+            if report is not None:
+                reports.append(report)
+            for key, quads in by_graph.items():
+                graph: ox.NamedNode | ox.DefaultGraph = (
+                    self.graph_iri(key) if key else ox.DefaultGraph())
+                writes.append(GraphWrite(graph, mode, quads))
+            names.append(Path(source.name).name)
+            digests.append(source.sha256())
+        outcome = "skipped" if not validate else (
+            "warnings" if any(r.warnings for r in reports) else "conforms")
+        activity = Activity(operation, agent, ", ".join(names), ", ".join(digests), outcome)
+        commit = self.store.commit(writes, activity)
+        if mode == "merge":
+            self.store.fix_merge_counts([w.graph for w in writes])
+        if publish:
+            self.store.publish_snapshot()
+        return LoadOutcome(commit, reports)
+
+    def load_trusted(self, source: Source, target: ox.NamedNode | ox.DefaultGraph, *, agent: str,
+                     mode: str = "create", progress: Progress | None = None) -> LoadOutcome:
+        """Stream a large trusted file into one graph with bounded memory; the gate is skipped."""
+        with source.open() as raw:
+            stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
+            quads = parse(stream, source.fmt, base_iri=self.settings.base_iri, source_name=source.name)
+            activity = Activity("bulk-load", agent, Path(source.name).name, source.sha256(), "skipped")
+            commit = self.store.commit([GraphWrite(target, mode, quads)], activity, bulk=True)
+        self.store.publish_snapshot()
+        return LoadOutcome(commit)
+
+    def validate_sources(self, sources: list[Source]) -> list[validation.Report]:
+        """The gate as a dry run; nothing is written. Uses the store for context when one exists."""
+        reports = []
+        for source in sources:
+            try:
+                _q, report = self.prepare(source, ox.DefaultGraph(), validate=True)
+            except ValidationFailed as err:
+                report = err.report
+            assert report is not None
+            reports.append(report)
+        return reports
+
+    def init(self, *, agent: str = "driehoek init", progress: Callable[[str], None] | None = None) -> int:
+        """Load the bundled ontology, shapes, schemes and data into an empty store; 0 if not empty."""
+        if not self.store.is_empty():
+            if self.reader.directory.current() is None:
+                self.store.publish_snapshot()
+            return 0
+        sources = []
+        for relative, path in bundled_sources():
+            graph = ox.NamedNode(graph_iri_for_path(self.settings.base_iri, relative))
+            sources.append((Source.from_path(path), graph))
+        loaded = 0
+        # one commit per source keeps memory low; each is atomic; a failure stops the init loudly
+        for source, graph in sources:
+            if progress:
+                progress(source.name)
+            result = self.load([(source, graph)], agent=agent, operation="init", publish=False)
+            loaded += sum(result.commit.graphs.values()) if result.commit else 0
+        self.store.publish_snapshot()
+        return loaded
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def snapshot(self) -> ox.Store:
+        """The newest published snapshot, read-only."""
+        return self.reader.store()
+
+    def health(self) -> dict[str, Any]:
+        """Status, triple count and snapshot age, from the snapshot readers see."""
+        import time
+
+        path = self.reader.directory.current()
+        if path is None:
+            return {"status": "starting", "triples": 0, "snapshot_age_seconds": None}
+        store = self.reader.store()
+        age = time.time() - int(path.name) / 1e9
+        return {"status": "ok", "triples": len(store), "graphs": sum(1 for _ in store.named_graphs()),
+                "snapshot_age_seconds": round(age, 3)}
+
+    def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
+             graph: str | None = None) -> None:
+        """Dump everything (this is the stewards' full dump, private graphs included)."""
+        node = ox.NamedNode(graph) if graph else None
+        self.store.dump(output, fmt, node)
+
+    def backup(self, target: Path) -> None:
+        """A consistent backup directory; from the newest snapshot when the store is busy."""
+        try:
+            self.store.backup(target)
+        except StoreError:
+            raise StoreError("the store is in use by a running server; stop it, or copy its newest "
+                             f"snapshot in {self.settings.data_dir / 'snapshots'} (public graphs only)")
+
+    def restore(self, source: Path, *, agent: str, progress: Progress | None = None) -> int:
+        """Replace the whole store with a backup directory or a dump file (N-Quads / TriG)."""
+        if self._store is not None:
+            raise Conflict("close the store before restoring")
+        target = self.settings.store_dir
+        if target.exists() and any(target.iterdir()):
+            raise Conflict(f"{target} is not empty; restore into a new data directory "
+                           "(DRIEHOEK_DATA_DIR) or move the old store away first")
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+            self.store.publish_snapshot()
+            return len(self.store)
+        src = Source.from_path(source)
+        if not src.fmt.is_dataset:
+            raise BadRequest(f"{source}: restore takes a backup directory or an N-Quads/TriG dump")
+        with src.open() as raw:
+            stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
+            quads = parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name)
+            self.store.raw.bulk_extend(quads)
+        self.store.raw.flush()
+        self.store.publish_snapshot()
+        return len(self.store)
+
+
+__all__ = ["Driehoek", "LoadOutcome", "Source", "bundled_sources", "DriehoekError"]

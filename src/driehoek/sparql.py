@@ -1,0 +1,102 @@
+"""Running SPARQL safely: what a user query may do, and how its results are serialised.
+
+No flask here: the web's /sparql view and the CLI's `query` both call these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from . import formats
+from .errors import BadRequest, NotAcceptable
+
+# Tokens that can hide the word SERVICE or LOAD without being it: comments, strings, IRIs.
+_SKIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*",
+)
+_FORBIDDEN_QUERY = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
+_FORBIDDEN_UPDATE = re.compile(r"(?<![\w:?$])(SERVICE|LOAD)(?![\w:])", re.IGNORECASE)
+
+
+def _code_only(sparql: str) -> str:
+    return _SKIP.sub(" ", sparql)
+
+
+def check_query(sparql: str) -> None:
+    """Refuse federated queries: SERVICE would make the server fetch URLs a stranger chooses."""
+    if _FORBIDDEN_QUERY.search(_code_only(sparql)):
+        raise BadRequest("SERVICE (federated query) is disabled on this endpoint: it would make the "
+                         "server fetch URLs; query the remote endpoint yourself", feature="SERVICE")
+
+
+def check_update(sparql: str) -> None:
+    """Refuse LOAD and SERVICE in updates: both fetch URLs."""
+    match = _FORBIDDEN_UPDATE.search(_code_only(sparql))
+    if match:
+        raise BadRequest(f"{match.group(1).upper()} is disabled in updates: it would make the server "
+                         "fetch URLs; send the data in the request instead", feature=match.group(1).upper())
+
+
+def result_kind(results: Any) -> str:
+    """'boolean', 'solutions' or 'graph'."""
+    if isinstance(results, ox.QueryBoolean):
+        return "boolean"
+    if isinstance(results, ox.QuerySolutions):
+        return "solutions"
+    return "graph"
+
+
+def offered_formats(kind: str) -> tuple[formats.Format, ...]:
+    """The formats a result of this kind can be serialised to, best first."""
+    return formats.RESULTS_FORMATS if kind in ("boolean", "solutions") else formats.GRAPH_FORMATS
+
+
+def serialize(results: Any, fmt: formats.Format, output: IO[bytes]) -> None:
+    """Write results in `fmt` (one of offered_formats(result_kind(results)))."""
+    kind = result_kind(results)
+    if kind == "graph":
+        assert fmt.rdf is not None
+        triples = results
+        if fmt.is_dataset:
+            # a CONSTRUCT result is a graph: in TriG/N-Quads it is the default graph
+            ox.serialize((ox.Quad(t.subject, t.predicate, t.object) for t in triples), output, fmt.rdf)
+        else:
+            results.serialize(output, fmt.rdf)
+        return
+    assert fmt.results is not None
+    results.serialize(output, fmt.results)
+
+
+def pick_format(kind: str, name: str | None) -> formats.Format:
+    """A format by name for a result kind, or the kind's default."""
+    offered = offered_formats(kind)
+    if not name:
+        return formats.RESULTS_TSV if kind != "graph" else formats.TURTLE
+    try:
+        return formats.by_name(name, offered)
+    except formats.UnknownFormat as err:
+        raise NotAcceptable(str(err)) from err
+
+
+def run_local_query(service: Any, sparql: str, substitutions: dict[Any, Any], format_name: str | None,
+                    output: IO[bytes]) -> None:
+    """Run a query in-process on the newest snapshot's public graphs (CLI use)."""
+    check_query(sparql)
+    store = service.snapshot()
+    try:
+        results = store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+    except SyntaxError as err:
+        from .store import syntax_error
+
+        raise syntax_error(err, "query") from err
+    kind = result_kind(results)
+    serialize(results, pick_format(kind, format_name), output)
+    output.flush()

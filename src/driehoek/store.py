@@ -1,0 +1,492 @@
+"""The only module that touches pyoxigraph's Store: open, write a graph atomically, query, dump,
+back up, and publish read-only snapshots for query isolation (DESIGN §3).
+
+How a write stays all-or-nothing, also when the process is killed half-way:
+the new quads first go into a private staging graph (`{base}graph/staging/{uuid}`); then one SPARQL
+Update — a single transaction — moves each staging graph onto its target and records provenance in
+the metadata graph. A kill before that transaction leaves only staging graphs, which `open` drops;
+a kill after it leaves the complete new state. Readers never see the live store: after each commit
+the writer publishes a snapshot (a RocksDB checkpoint, hard links, milliseconds) with the private and
+staging graphs removed, and queries run on the newest snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from . import formats
+from .errors import Conflict, StoreError, SyntaxErrorInInput
+from .iris import DCTERMS, DH, PROV, RDF_TYPE, XSD
+
+log = logging.getLogger(__name__)
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+GraphName = ox.NamedNode | ox.DefaultGraph
+
+SNAPSHOTS_KEPT = 3  # besides any still young enough to have a query running on them
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Who writes what, from where: becomes a prov:Activity in the metadata graph."""
+
+    operation: str  # load, put, post, delete, update, withdraw, init
+    agent: str  # token name, or "cli:<user>"
+    source_name: str = ""
+    sha256: str = ""
+    validation: str = "skipped"  # conforms | warnings | skipped
+    id: str = field(default_factory=lambda: f"urn:uuid:{uuid.uuid4()}")
+
+
+@dataclass
+class GraphWrite:
+    """One graph's part of a commit: replace, merge into, or delete a graph."""
+
+    graph: GraphName
+    mode: str  # "create" (must not exist), "replace", "merge", "delete"
+    quads: Iterable[ox.Quad] = ()
+    staged: ox.NamedNode | None = None
+    triples: int = 0
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """What the metadata graph knows about one named graph."""
+
+    iri: str
+    triples: int
+    modified: str
+    etag: str
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """The outcome of one atomic write."""
+
+    activity: str
+    graphs: dict[str, int]  # graph IRI -> triple count after the write
+    etags: dict[str, str]
+
+
+def parse(
+    source: bytes | str | IO[bytes] | Path,
+    fmt: formats.Format,
+    *,
+    base_iri: str | None = None,
+    source_name: str = "input",
+) -> Iterator[ox.Quad]:
+    """Parse RDF lazily; a syntax error becomes SyntaxErrorInInput naming source, line and column."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    kwargs: dict[str, Any] = {"format": fmt.rdf, "base_iri": base_iri}
+    if isinstance(source, Path):
+        kwargs["path"] = str(source)
+    else:
+        kwargs["input"] = source
+    # JSON-LD: never let a document make us fetch a remote @context
+    try:
+        iterator = ox.parse(**kwargs)
+        while True:
+            try:
+                quad = next(iterator)
+            except StopIteration:
+                return
+            yield quad
+    except SyntaxError as err:
+        raise syntax_error(err, source_name) from err
+    except (UnicodeDecodeError, ValueError) as err:
+        raise SyntaxErrorInInput(f"{source_name}: {err}", source=source_name) from err
+    except OSError as err:
+        # pyoxigraph reports e.g. a JSON-LD remote context it refuses to load as OSError
+        raise SyntaxErrorInInput(f"{source_name}: {err}", source=source_name) from err
+
+
+def syntax_error(err: SyntaxError, source_name: str) -> SyntaxErrorInInput:
+    """A pyoxigraph SyntaxError as our typed error, with line and column when it gives them."""
+    message = str(err.args[0]) if err.args else str(err)
+    details: dict[str, Any] = {"source": source_name}
+    position = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], tuple) else None
+    if position and len(position) >= 3 and position[1] is not None:
+        details["line"], details["column"] = position[1], position[2]
+    elif err.lineno is not None:
+        details["line"], details["column"] = err.lineno, err.offset
+    where = f":{details['line']}:{details['column']}" if "line" in details else ""
+    return SyntaxErrorInInput(f"{source_name}{where}: {message}", **details)
+
+
+def _lit(value: Any, datatype: str | None = None) -> ox.Literal:
+    if datatype:
+        return ox.Literal(str(value), datatype=ox.NamedNode(datatype))
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(value))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _sparql_term(term: Term | ox.DefaultGraph) -> str:
+    return str(term)
+
+
+class EmbeddedStore:
+    """The embedded pyoxigraph store on disk, owned by exactly one process (the writer)."""
+
+    def __init__(self, data_dir: Path, base_iri: str) -> None:
+        self.data_dir = Path(data_dir)
+        self.base_iri = base_iri
+        self.graph_base = base_iri + "graph/"
+        self.meta_graph = ox.NamedNode(self.graph_base + "meta")
+        self.private_prefix = self.graph_base + "private/"
+        self.provenance_graph = ox.NamedNode(self.private_prefix + "provenance")
+        self.staging_prefix = self.graph_base + "staging/"
+        self.path = self.data_dir / "store"
+        self.snapshots = SnapshotDirectory(self.data_dir / "snapshots")
+        self._lock = threading.RLock()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._store = ox.Store(str(self.path))
+        except OSError as err:
+            if "lock" in str(err).lower():
+                raise StoreError(
+                    f"the store in {self.path} is in use by another process (is `driehoek serve` "
+                    "running?); write through the HTTP API or stop that process first"
+                ) from err
+            raise StoreError(f"cannot open the store in {self.path}: {err}") from err
+        self._recover()
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """Drop staging graphs left by a write that was killed before it committed."""
+        leftovers = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+                     and g.value.startswith(self.staging_prefix)]
+        for graph in leftovers:
+            log.warning("dropping %s, left by an interrupted write", graph.value)
+            self._store.remove_graph(graph)
+        if leftovers:
+            self._store.flush()
+
+    def close(self) -> None:
+        """Flush and release the store (the RocksDB lock goes with the object)."""
+        with self._lock:
+            self._store.flush()
+            del self._store
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for the few domain modules that query the live state."""
+        return self._store
+
+    def is_empty(self) -> bool:
+        """True when nothing but metadata has ever been written."""
+        return not any(True for _ in self._store.quads_for_pattern(None, None, None, None))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def commit(self, writes: list[GraphWrite], activity: Activity, *, bulk: bool = False,
+               progress: Callable[[int], None] | None = None) -> CommitResult:
+        """Apply all writes as one transaction; either every graph is new or every graph is old."""
+        with self._lock:
+            staged: list[ox.NamedNode] = []
+            try:
+                for write in writes:
+                    if write.mode == "delete":
+                        continue
+                    write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
+                    staged.append(write.staged)
+                    write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
+                for write in writes:
+                    if write.mode == "create" and self.graph_exists(write.graph):
+                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
+                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
+                self._store.update(self._commit_update(writes, activity))
+            except BaseException:
+                for graph in staged:
+                    self._store.remove_graph(graph)
+                raise
+            self._store.flush()
+            graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
+            etags = {g: self.etag(g) for g in graphs}
+            return CommitResult(activity.id, graphs, etags)
+
+    def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad], *, bulk: bool,
+               progress: Callable[[int], None] | None) -> int:
+        """Write quads into a staging graph; bulk mode keeps memory bounded for huge files."""
+        batch: list[ox.Quad] = []
+        size = 50_000 if bulk else 1_000_000_000
+        for quad in quads:
+            batch.append(ox.Quad(quad.subject, quad.predicate, quad.object, staging))
+            if len(batch) >= size:
+                self._store.bulk_extend(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            (self._store.bulk_extend if bulk else self._store.extend)(batch)
+            if progress:
+                progress(len(batch))
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, staging))
+
+    def _commit_update(self, writes: list[GraphWrite], activity: Activity) -> str:
+        """The single SPARQL Update that makes a write visible, with its provenance."""
+        meta, act = _sparql_term(self.meta_graph), f"<{activity.id}>"
+        now = f'"{_now()}"^^<{XSD}dateTime>'
+        ops: list[str] = []
+        meta_lines = [
+            f"{act} a <{PROV}Activity> ; <{DH}operation> {_sparql_term(_lit(activity.operation))} ;"
+            f" <{PROV}endedAtTime> {now} ; <{DH}validation> {_sparql_term(_lit(activity.validation))} .",
+        ]
+        if activity.source_name:
+            meta_lines.append(f"{act} <{DH}sourceName> {_sparql_term(_lit(activity.source_name))} .")
+        if activity.sha256:
+            meta_lines.append(f"{act} <{DH}sha256> {_sparql_term(_lit(activity.sha256))} .")
+        for write in writes:
+            target = _sparql_term(write.graph) if isinstance(write.graph, ox.NamedNode) else "DEFAULT"
+            target_iri = _graph_subject(write.graph, self.graph_base)
+            before = self.triple_count(write.graph)
+            if write.mode == "delete":
+                ops.append(f"DROP SILENT {'GRAPH ' + target if target != 'DEFAULT' else 'DEFAULT'}")
+                after = 0
+            elif write.mode == "merge":
+                ops.append(f"ADD SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
+                ops.append(f"DROP SILENT GRAPH {_sparql_term(write.staged)}")
+                after = -1  # computed below, after the fact
+            else:
+                ops.append(f"MOVE SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
+                after = write.triples
+            ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} <{DH}tripleCount> ?c ;"
+                       f" <{DCTERMS}modified> ?m ; <{DH}etag> ?e ; <{PROV}wasGeneratedBy> ?a }} }}")
+            meta_lines.append(f"{act} <{PROV}generated> {target_iri} ; <{DH}tripleCountBefore> {before} .")
+            if write.mode != "delete":
+                etag = hashlib.sha256(f"{activity.id}|{target_iri}".encode()).hexdigest()[:32]
+                count = after if after >= 0 else before + write.triples  # upper bound for merge
+                meta_lines.append(
+                    f"{target_iri} a <{DH}LoadedGraph> ; <{DH}tripleCount> {count} ;"
+                    f" <{DCTERMS}modified> {now} ; <{DH}etag> \"{etag}\" ;"
+                    f" <{PROV}wasGeneratedBy> {act} ."
+                )
+            else:
+                ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} a ?t }} }}")
+        ops.append("INSERT DATA { GRAPH " + meta + " {\n" + "\n".join(meta_lines) + "\n} }")
+        ops.append(f"INSERT DATA {{ GRAPH {_sparql_term(self.provenance_graph)} {{ {act} <{DH}agentName>"
+                   f" {_sparql_term(_lit(activity.agent))} }} }}")
+        return " ;\n".join(ops)
+
+    def fix_merge_counts(self, graphs: Iterable[GraphName]) -> None:
+        """After a merge the exact count is only known by counting; record it."""
+        with self._lock:
+            for graph in graphs:
+                subject = _graph_subject(graph, self.graph_base)
+                meta = _sparql_term(self.meta_graph)
+                count = self.triple_count(graph, exact=True)
+                self._store.update(
+                    f"DELETE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
+                    f" INSERT {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> {count} }} }}"
+                    f" WHERE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
+                )
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the live store (callers own validation and provenance)."""
+        with self._lock:
+            try:
+                self._store.update(sparql)
+            except SyntaxError as err:
+                raise syntax_error(err, "update") from err
+
+    def lock(self) -> threading.RLock:
+        """The writer lock: hold it to read-modify-write consistently."""
+        return self._lock
+
+    # -- reading the live store (writer side) ---------------------------------------------------
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        """True if the graph has quads or a metadata record."""
+        if isinstance(graph, ox.DefaultGraph):
+            return True
+        if self._store.contains_named_graph(graph):
+            return True
+        return any(True for _ in self._store.quads_for_pattern(graph, None, None, self.meta_graph))
+
+    def triple_count(self, graph: GraphName, exact: bool = False) -> int:
+        """Triples in a graph."""
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    def etag(self, graph: str | GraphName) -> str:
+        """The graph's current ETag (changes with every committed write to it)."""
+        node = ox.NamedNode(graph) if isinstance(graph, str) else graph
+        subject = node if isinstance(node, ox.NamedNode) else ox.NamedNode(self.graph_base + "default")
+        for quad in self._store.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, self.meta_graph):
+            return quad.object.value
+        return ""
+
+    def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
+        """All quads, or one graph's."""
+        return self._store.quads_for_pattern(None, None, None, graph)
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs holding data (metadata and staging excluded)."""
+        return sorted(g.value for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and g != self.meta_graph
+                      and not g.value.startswith(self.staging_prefix))
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        """A query on the live store (writer-side reads: validation context, CLI)."""
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as err:
+            raise syntax_error(err, "query") from err
+
+    # -- dump, backup, snapshots ----------------------------------------------------------------
+
+    def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
+             graph: GraphName | None = None) -> None:
+        """Serialise the dataset (or one graph) to a binary stream or file."""
+        if fmt.rdf is None:
+            raise ValueError(f"{fmt.name} is not an RDF format")
+        kwargs: dict[str, Any] = {"format": fmt.rdf}
+        if graph is not None or not fmt.is_dataset:
+            kwargs["from_graph"] = graph if graph is not None else ox.DefaultGraph()
+        self._store.dump(str(output) if isinstance(output, Path) else output, **kwargs)
+
+    def backup(self, target: Path) -> None:
+        """A consistent checkpoint of the whole store into a new directory."""
+        if target.exists():
+            raise Conflict(f"{target} already exists; a backup goes into a new directory")
+        with self._lock:
+            self._store.flush()
+            self._store.backup(str(target))
+
+    def publish_snapshot(self) -> Path:
+        """Checkpoint the store for readers, without private and staging graphs."""
+        with self._lock:
+            return self.snapshots.publish(self._store, self._hidden_graph)
+
+    def _hidden_graph(self, graph: ox.NamedNode | ox.BlankNode) -> bool:
+        return isinstance(graph, ox.NamedNode) and graph.value.startswith(
+            (self.private_prefix, self.staging_prefix))
+
+
+def _name(graph: GraphName) -> str:
+    return graph.value if isinstance(graph, ox.NamedNode) else "DEFAULT"
+
+
+def _graph_ref(target: str) -> str:
+    return "DEFAULT" if target == "DEFAULT" else f"GRAPH {target}"
+
+
+def _graph_subject(graph: GraphName, graph_base: str) -> str:
+    """The metadata subject standing for a graph; the default graph gets a fixed IRI."""
+    if isinstance(graph, ox.NamedNode):
+        return str(graph)
+    return f"<{graph_base}default>"
+
+
+class SnapshotDirectory:
+    """Published read-only checkpoints: `CURRENT` names the newest; old ones are pruned."""
+
+    def __init__(self, root: Path, keep_seconds: float = 600.0) -> None:
+        self.root = Path(root)
+        self.keep_seconds = keep_seconds
+
+    def publish(self, store: ox.Store, hidden: Callable[[Any], bool]) -> Path:
+        """Checkpoint `store`, drop hidden graphs from the copy, and make it current."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}"
+        tmp = self.root / f"{name}.tmp"
+        store.flush()
+        store.backup(str(tmp))
+        copy = ox.Store(str(tmp))
+        for graph in list(copy.named_graphs()):
+            if hidden(graph):
+                copy.remove_graph(graph)
+        copy.flush()
+        del copy
+        final = self.root / name
+        os.rename(tmp, final)
+        pointer = self.root / "CURRENT.tmp"
+        pointer.write_text(name)
+        os.replace(pointer, self.root / "CURRENT")
+        self.prune()
+        return final
+
+    def current(self) -> Path | None:
+        """The newest published snapshot, if any."""
+        try:
+            name = (self.root / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        path = self.root / name
+        return path if path.is_dir() else None
+
+    def prune(self) -> None:
+        """Remove old snapshots no query can still be reading (kept for `keep_seconds`)."""
+        current = self.current()
+        names = sorted(p for p in self.root.iterdir() if p.is_dir())
+        old = [p for p in names if p != current][: max(0, len(names) - SNAPSHOTS_KEPT)]
+        horizon = time.time() - self.keep_seconds
+        for path in old:
+            if path.name.endswith(".tmp") or path.stat().st_mtime < horizon:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+class SnapshotReader:
+    """Opens the newest snapshot read-only and reopens it when a newer one is published."""
+
+    def __init__(self, root: Path) -> None:
+        self.directory = SnapshotDirectory(root)
+        self._lock = threading.Lock()
+        self._path: Path | None = None
+        self._store: ox.Store | None = None
+
+    def store(self) -> ox.Store:
+        """The read-only store of the newest snapshot."""
+        path = self.directory.current()
+        if path is None:
+            raise StoreError("no snapshot has been published yet; run `driehoek init`")
+        with self._lock:
+            if path != self._path or self._store is None:
+                self._store = ox.Store.read_only(str(path))
+                self._path = path
+            return self._store
+
+    @property
+    def path(self) -> Path | None:
+        """The snapshot last opened."""
+        return self._path
+
+
+def sha256_of(path_or_bytes: Path | bytes) -> str:
+    """SHA-256 of a file (streamed) or of bytes."""
+    digest = hashlib.sha256()
+    if isinstance(path_or_bytes, bytes):
+        digest.update(path_or_bytes)
+    else:
+        with open(path_or_bytes, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["Activity", "CommitResult", "EmbeddedStore", "GraphInfo", "GraphWrite", "SnapshotReader",
+           "parse", "sha256_of", "RDF_TYPE"]

@@ -1,0 +1,220 @@
+"""The SHACL gate: every write is checked against ontology/shapes.ttl before it lands.
+
+This module owns the rdflib/pyshacl bridge. It validates an incoming graph together with the small
+context it needs from the store — the rdf:type and skos:inScheme of every IRI the upload points at
+but does not describe — so the cost grows with the upload, not with the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, SH, SKOS
+
+from .iris import DH
+
+# The shapes assume no inference by pyshacl: the ontology and the schemes are mixed into the data
+# graph (ont_graph), and sh:class follows rdfs:subClassOf chains that are present there.
+INFERENCE = "none"
+
+CONTEXT_PREDICATES = (ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SKOS.inScheme)))
+SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+# Finds rdf:type / skos:inScheme of an IRI in the store, leaving out the graphs being replaced.
+ContextLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One SHACL validation result, in plain strings."""
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    messages: dict[str, str]
+    shape: str | None
+    constraint: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "severity": self.severity, "focus": self.focus, "path": self.path, "value": self.value,
+            "message": self.message, "messages": self.messages, "shape": self.shape,
+            "constraint": self.constraint,
+        }
+
+
+@dataclass
+class Report:
+    """The gate's verdict on one upload: violations block it, warnings do not."""
+
+    results: list[Result] = field(default_factory=list)
+    graph: rdflib.Graph | None = None  # the sh:ValidationReport as RDF
+    source: str = "input"
+
+    @property
+    def violations(self) -> list[Result]:
+        """Results that block the write."""
+        return [r for r in self.results if r.severity == "violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        """Results worth reading that do not block the write."""
+        return [r for r in self.results if r.severity != "violation"]
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing blocks the write (warnings allowed)."""
+        return not self.violations
+
+    @property
+    def outcome(self) -> str:
+        """conforms | warnings | violations, for provenance."""
+        if self.violations:
+            return "violations"
+        return "warnings" if self.results else "conforms"
+
+    def to_json(self) -> dict[str, Any]:
+        """{"conforms", "violations", "warnings", "results": [...]}."""
+        return {
+            "conforms": self.conforms,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "results": [r.to_json() for r in self.results],
+        }
+
+    def to_turtle(self) -> str:
+        """The sh:ValidationReport in Turtle."""
+        graph = self.graph if self.graph is not None else _empty_report()
+        return graph.serialize(format="turtle")
+
+    def to_text(self) -> str:
+        """A report a person can act on: one paragraph per result, violations first."""
+        if not self.results:
+            return f"{self.source}: conforms to the shapes\n"
+        lines = [f"{self.source}: {len(self.violations)} violation(s), {len(self.warnings)} warning(s)"]
+        for r in sorted(self.results, key=lambda r: (r.severity != "violation", r.focus)):
+            where = f" {r.path}" if r.path else ""
+            value = f" (value: {r.value})" if r.value is not None else ""
+            lines.append(f"  {r.severity.upper()}: <{r.focus}>{where}{value}\n    {r.message}")
+        return "\n".join(lines) + "\n"
+
+
+def _empty_report() -> rdflib.Graph:
+    graph = rdflib.Graph()
+    node = rdflib.BNode()
+    graph.add((node, RDF.type, SH.ValidationReport))
+    graph.add((node, SH.conforms, rdflib.Literal(True)))
+    return graph
+
+
+@functools.cache
+def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
+    """The bundled shapes and (ontology + schemes), parsed once per process."""
+    root = resources.files("driehoek") / "ontology"
+    shapes = rdflib.Graph()
+    shapes.parse(data=(root / "shapes.ttl").read_text("utf-8"), format="turtle")
+    ontology = rdflib.Graph()
+    ontology.parse(data=(root / "driehoek.ttl").read_text("utf-8"), format="turtle")
+    schemes = root / "schemes"
+    if schemes.is_dir():
+        for item in sorted(schemes.iterdir(), key=lambda p: p.name):
+            if item.name.endswith(".ttl"):
+                ontology.parse(data=item.read_text("utf-8"), format="turtle")
+    return shapes, ontology
+
+
+_pyshacl_lock = threading.Lock()  # pyshacl mutates shared graphs while validating
+
+
+def to_rdflib_term(term: Any) -> rdflib.term.Node:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def validate(quads: Iterable[ox.Quad], context: ContextLookup | None = None, *,
+             source: str = "input") -> Report:
+    """Validate triples (graph names ignored) with the context they need from the store."""
+    data = rdflib.Graph()
+    subjects: set[ox.NamedNode] = set()
+    referenced: set[ox.NamedNode] = set()
+    for quad in quads:
+        data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+        if isinstance(quad.subject, ox.NamedNode):
+            subjects.add(quad.subject)
+        if isinstance(quad.object, ox.NamedNode) and quad.predicate.value != str(RDF.type):
+            referenced.add(quad.object)
+    if context is not None:
+        for iri in referenced - subjects:
+            for quad in context(iri):
+                data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate),
+                          to_rdflib_term(quad.object)))
+    return _run_pyshacl(data, source)
+
+
+def _run_pyshacl(data: rdflib.Graph, source: str) -> Report:
+    import pyshacl  # imported lazily: it is slow to import and only writes need it
+
+    shapes, ontology = _shapes_and_ontology()
+    with _pyshacl_lock:
+        _conforms, results_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference=INFERENCE,
+            advanced=True, allow_warnings=True, abort_on_first=False,
+        )
+    return Report(results=_results(results_graph), graph=results_graph, source=source)
+
+
+def _results(graph: rdflib.Graph) -> list[Result]:
+    results = []
+    for node in graph.subjects(RDF.type, SH.ValidationResult):
+        messages: dict[str, str] = {}
+        for message in graph.objects(node, SH.resultMessage):
+            lang = getattr(message, "language", None) or "und"
+            messages.setdefault(lang, str(message))
+        text = messages.get("en") or messages.get("und") or next(iter(messages.values()), "")
+        results.append(Result(
+            severity=SEVERITIES.get(graph.value(node, SH.resultSeverity), "violation"),
+            focus=_text(graph.value(node, SH.focusNode)) or "",
+            path=_text(graph.value(node, SH.resultPath)),
+            value=_text(graph.value(node, SH.value)),
+            message=text,
+            messages=messages,
+            shape=_text(graph.value(node, SH.sourceShape)),
+            constraint=_text(graph.value(node, SH.sourceConstraintComponent)),
+        ))
+    results.sort(key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
+    return results
+
+
+def _text(term: rdflib.term.Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def report_json(report: Report) -> str:
+    """The report as a JSON document."""
+    return json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+
+
+__all__ = ["DH", "Report", "Result", "validate", "report_json", "INFERENCE"]

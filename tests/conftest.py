@@ -1,0 +1,147 @@
+"""Shared fixtures: a fresh data directory per test, the bundled store built once per session."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from click.testing import CliRunner, Result
+
+from driehoek.cli import main
+from driehoek.config import Settings
+from driehoek.service import Driehoek
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+BASE = "https://w3id.org/driehoek/"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh, empty data directory."""
+    return Settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Driehoek]:
+    """A Driehoek service on an empty store."""
+    svc = Driehoek(settings)
+    yield svc
+    svc.close()
+
+
+class Cli:
+    """Runs `driehoek` in-process with click's CliRunner on one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | Path, input: bytes | None = None) -> Result:
+        return self.runner.invoke(main, ["--data-dir", str(self.data_dir), *map(str, args)], input=input,
+                                  catch_exceptions=False)
+
+    def dump(self) -> bytes:
+        """The whole dataset as N-Quads, sorted (blank nodes aside, a stable comparison)."""
+        result = self("dump")
+        assert result.exit_code == 0, result.output
+        return b"\n".join(sorted(result.stdout_bytes.splitlines()))
+
+
+@pytest.fixture
+def cli(settings: Settings) -> Cli:
+    """`driehoek --data-dir <fresh>`."""
+    return Cli(settings.data_dir)
+
+
+@pytest.fixture(scope="session")
+def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory initialised once with all bundled data (the gate runs on all of it)."""
+    data_dir = tmp_path_factory.mktemp("bundled") / "var"
+    svc = Driehoek(Settings(data_dir=data_dir))
+    try:
+        svc.init()
+    finally:
+        svc.close()
+    return data_dir
+
+
+@pytest.fixture
+def bundled(bundled_data_dir: Path, tmp_path: Path) -> Settings:
+    """Settings on a private copy of the bundled store (cheap: copied, never re-validated)."""
+    target = tmp_path / "var"
+    shutil.copytree(bundled_data_dir, target)
+    return Settings(data_dir=target)
+
+
+def canonical(nquads: bytes) -> set[str]:
+    """A dataset's quads with blank nodes canonically renamed, for isomorphism checks."""
+    dataset = ox.Dataset(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in dataset}
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A real `driehoek serve` process (waitress) on a free loopback port."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        import os
+
+        environment = {**os.environ, "DRIEHOEK_DATA_DIR": str(data_dir), **(env or {})}
+        self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "driehoek.cli", "serve", "--port", str(self.port)],
+            env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.output()}")
+            try:
+                if requests.get(self.url + "/health", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not become ready: {self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def server(bundled: Settings) -> Iterator[Server]:
+    """A real server on a copy of the bundled store."""
+    srv = Server(bundled.data_dir)
+    yield srv
+    srv.stop()
