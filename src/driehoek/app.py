@@ -11,6 +11,7 @@ from . import formats
 from .config import Settings
 from .errors import DriehoekError, PayloadTooLarge
 from .service import Driehoek
+from .workers import QueryPool
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,15 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.config["DRIEHOEK_SETTINGS"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["driehoek"] = service or Driehoek(settings)
+    app.extensions["driehoek.pool"] = QueryPool(
+        settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
+        timeout=settings.query_timeout, memory_mib=settings.query_memory,
+    )
 
-    from .web import api
+    from .web import api, sparql
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(sparql.bp)
     _register_error_handlers(app)
     return app
 

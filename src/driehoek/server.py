@@ -30,4 +30,5 @@ def run(settings: Settings) -> None:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        ident="driehoek", clear_untrusted_proxy_headers=True)
     finally:
+        app.extensions["driehoek.pool"].close()
         service.close()
