@@ -239,6 +239,48 @@ def restore(ctx: click.Context, source: Path) -> None:
         click.echo(f"restored {count} quads into {service.settings.store_dir}", err=True)
 
 
+@main.group()
+def token() -> None:
+    """Manage the bearer tokens writers use (stored as salted hashes)."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.pass_context
+def token_add(ctx: click.Context, name: str) -> None:
+    """Create a token for NAME and print it alone on standard output (shown only once)."""
+    from .tokens import TokenStore
+
+    try:
+        click.echo(TokenStore(ctx.obj["settings"].data_dir).add(name))
+    except DriehoekError as err:
+        _fail(err.message, EXIT_USAGE)
+
+
+@token.command("list")
+@click.pass_context
+def token_list(ctx: click.Context) -> None:
+    """List tokens: name, id, created, revoked (never the secret)."""
+    from .tokens import TokenStore
+
+    for record in TokenStore(ctx.obj["settings"].data_dir).list():
+        click.echo(f"{record.name}\t{record.id}\t{record.created}\t{record.revoked or 'active'}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@click.pass_context
+def token_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke the active token(s) named NAME."""
+    from .tokens import TokenStore
+
+    try:
+        count = TokenStore(ctx.obj["settings"].data_dir).revoke(name)
+    except DriehoekError as err:
+        _fail(err.message, EXIT_REJECTED)
+    click.echo(f"revoked {count} token(s) named {name}", err=True)
+
+
 @main.command("import-roo")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
