@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.extensions["driehoek.pool"] = QueryPool(
         settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
         timeout=settings.query_timeout, memory_mib=settings.query_memory,
+        meta_graph=settings.graph_base + "meta",
     )
 
     from .web import api, sparql

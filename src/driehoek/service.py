@@ -7,7 +7,10 @@ commit atomically with provenance, publish a snapshot — so the two front ends 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import uuid
+from datetime import datetime, timezone
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,8 +22,9 @@ import pyoxigraph as ox
 
 from . import formats, validation
 from .config import Settings
-from .errors import BadRequest, Conflict, DriehoekError, Forbidden, StoreError, ValidationFailed
-from .iris import graph_iri_for_path, slugify
+from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, StoreError,
+                     ValidationFailed)
+from .iris import DH, XSD, graph_iri_for_path, slugify
 from .store import Activity, CommitResult, EmbeddedStore, GraphWrite, SnapshotReader, parse, sha256_of
 
 Progress = Callable[[int], None]
@@ -267,6 +271,178 @@ class Driehoek:
             loaded += sum(result.commit.graphs.values()) if result.commit else 0
         self.store.publish_snapshot()
         return loaded
+
+    # -- the stewards' write path (Graph Store Protocol, Update, withdrawal) -------------------
+
+    def check_precondition(self, graph: ox.NamedNode | ox.DefaultGraph, if_match: str | None,
+                           if_none_match: str | None = None) -> None:
+        """If-Match / If-None-Match against the graph's current ETag (412 when they do not hold)."""
+        exists = self.store.graph_exists(graph) and (
+            isinstance(graph, ox.DefaultGraph) or self.store.etag(graph) != "" or self.store.triple_count(graph) > 0)
+        current = self.store.etag(graph)
+        if if_match is not None:
+            wanted = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
+            if not exists or ("*" not in wanted and current not in wanted):
+                raise PreconditionFailed(
+                    f"the graph has changed since you read it (its ETag is now \"{current}\"); "
+                    "read it again and reapply your change", etag=current)
+        if if_none_match is not None and exists:
+            wanted = [t.strip().removeprefix("W/").strip('"') for t in if_none_match.split(",")]
+            if "*" in wanted or current in wanted:
+                raise PreconditionFailed("the graph already exists (If-None-Match)", etag=current)
+
+    def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, source: Source, *, mode: str, agent: str,
+                    operation: str, if_match: str | None = None,
+                    if_none_match: str | None = None) -> tuple[bool, LoadOutcome]:
+        """PUT (mode=replace) or POST (mode=merge) one graph through the gate; (created, outcome)."""
+        with self.store.lock():
+            self.check_precondition(graph, if_match, if_none_match)
+            created = not self.store.graph_exists(graph) or (
+                isinstance(graph, ox.NamedNode) and self.store.triple_count(graph) == 0
+                and self.store.etag(graph) == "")
+            by_graph, report = self.prepare(source, graph, validate=False)
+            if set(by_graph) - {graph.value if isinstance(graph, ox.NamedNode) else ""}:
+                raise BadRequest("a Graph Store request writes one graph: send triples (Turtle, N-Triples, "
+                                 "JSON-LD, RDF/XML), or TriG/N-Quads to /graph-store without ?graph")
+            quads = [q for qs in by_graph.values() for q in qs]
+            check = quads
+            if mode == "merge":
+                check = quads + list(self.store.quads(graph))
+            key = graph.value if isinstance(graph, ox.NamedNode) else ""
+            report = validation.validate(check, self._context({key}), source=source.name)
+            if not report.conforms:
+                raise ValidationFailed(f"{source.name}: {len(report.violations)} SHACL violation(s); "
+                                       "nothing was written", report)
+            activity = Activity(operation, agent, source.name, source.sha256(), report.outcome)
+            commit = self.store.commit([GraphWrite(graph, mode, quads)], activity)
+            if mode == "merge":
+                self.store.fix_merge_counts([graph])
+            self.store.publish_snapshot()
+        return created, LoadOutcome(commit, [report])
+
+    def write_dataset(self, source: Source, *, agent: str, operation: str) -> LoadOutcome:
+        """POST a TriG/N-Quads body: each named graph in it is replaced, all at once, through the gate."""
+        with self.store.lock():
+            by_graph, _ = self.prepare(source, ox.DefaultGraph(), validate=False)
+            writes, reports = [], []
+            for key, quads in by_graph.items():
+                graph: ox.NamedNode | ox.DefaultGraph = self.graph_iri(key) if key else ox.DefaultGraph()
+                report = validation.validate(quads, self._context(set(by_graph)), source=f"{source.name} <{key}>")
+                if not report.conforms:
+                    raise ValidationFailed(f"graph <{key or 'DEFAULT'}>: {len(report.violations)} SHACL "
+                                           "violation(s); nothing was written", report)
+                reports.append(report)
+                writes.append(GraphWrite(graph, "replace", quads))
+            outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
+            commit = self.store.commit(writes, Activity(operation, agent, source.name, source.sha256(), outcome))
+            self.store.publish_snapshot()
+        return LoadOutcome(commit, reports)
+
+    def delete_graph(self, graph: ox.NamedNode | ox.DefaultGraph, *, agent: str,
+                     if_match: str | None = None) -> CommitResult:
+        """DELETE one graph (404 if there is none)."""
+        with self.store.lock():
+            if isinstance(graph, ox.NamedNode) and not self.store.graph_exists(graph):
+                raise NotFound(f"no graph {graph.value}")
+            self.check_precondition(graph, if_match)
+            commit = self.store.commit([GraphWrite(graph, "delete")], Activity("delete", agent, validation="skipped"))
+            self.store.publish_snapshot()
+        return commit
+
+    def run_update(self, sparql: str, *, agent: str) -> LoadOutcome:
+        """A SPARQL Update, tried on a checkpoint first; the graphs it changes pass the gate, then land."""
+        from .sparql import check_update
+
+        check_update(sparql)
+        try:
+            targets = validation.update_targets(sparql)
+        except ValueError:
+            targets = {validation.ALL_GRAPHS}  # let Oxigraph's parser give the precise error below
+        with self.store.lock():
+            trial_dir = self.settings.data_dir / "trial" / uuid.uuid4().hex
+            trial_dir.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.store.raw.flush()
+                self.store.raw.backup(str(trial_dir))
+                trial = ox.Store(str(trial_dir))
+                try:
+                    trial.update(sparql, base_iri=self.settings.base_iri)
+                except SyntaxError as err:
+                    from .store import syntax_error
+
+                    raise syntax_error(err, "update") from err
+                except OSError as err:
+                    raise BadRequest(f"update failed: {err}") from err
+                writes, reports = self._update_writes(trial, targets)
+                outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
+                digest = hashlib.sha256(sparql.encode()).hexdigest()
+                commit = self.store.commit(writes, Activity("update", agent, "SPARQL Update", digest, outcome))
+                del trial
+            finally:
+                shutil.rmtree(trial_dir, ignore_errors=True)
+            self.store.publish_snapshot()
+        return LoadOutcome(commit, reports)
+
+    def _update_writes(self, trial: ox.Store, targets: set[str]) -> tuple[list[GraphWrite], list[validation.Report]]:
+        """Compare the trial with the live store for the targeted graphs; validate the changed ones."""
+        if validation.ALL_GRAPHS in targets:
+            names = {g.value for g in trial.named_graphs() if isinstance(g, ox.NamedNode)}
+            names |= {g for g in self.store.named_graphs()}
+            names |= {validation.DEFAULT}
+        else:
+            names = set(targets)
+        writes, reports = [], []
+        for name in sorted(names):
+            graph: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(name) if name else ox.DefaultGraph()
+            if isinstance(graph, ox.NamedNode) and (
+                    name == self.store.meta_graph.value or name.startswith(self.store.staging_prefix)
+                    or name == self.store.provenance_graph.value):
+                if validation.ALL_GRAPHS in targets:
+                    continue
+                raise Forbidden(f"graph {name} is reserved for driehoek itself")
+            after = set(trial.quads_for_pattern(None, None, None, graph))
+            before = set(self.store.raw.quads_for_pattern(None, None, None, graph))
+            if after == before:
+                continue
+            if isinstance(graph, ox.NamedNode):
+                self.graph_iri(name)  # 403 outside the writable namespaces
+            if not after:
+                writes.append(GraphWrite(graph, "delete"))
+                continue
+            report = validation.validate(after, self._context({name}), source=f"update of <{name or 'DEFAULT'}>")
+            if not report.conforms:
+                raise ValidationFailed(f"the update leaves <{name or 'DEFAULT'}> with "
+                                       f"{len(report.violations)} SHACL violation(s); nothing was written", report)
+            reports.append(report)
+            writes.append(GraphWrite(graph, "replace", list(after)))
+        return writes, reports
+
+    def withdraw(self, graph: ox.NamedNode, *, reason: str, agent: str) -> CommitResult:
+        """Withdraw a graph (a case): it leaves listings and the default query graph; its
+        resources answer 410 Gone with who, when and why. The data is kept for the record."""
+        if not reason.strip():
+            raise BadRequest("a withdrawal needs a reason")
+        with self.store.lock():
+            if not self.store.graph_exists(graph):
+                raise NotFound(f"no graph {graph.value}")
+            meta = str(self.store.meta_graph)
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+            reason_literal = str(ox.Literal(reason))
+            agent_literal = str(ox.Literal(agent))
+            self.store.update(
+                f"INSERT DATA {{ GRAPH {meta} {{ {graph} <{DH}withdrawn> true ; "
+                f"<{DH}withdrawalReason> {reason_literal} ; <{DH}withdrawnAt> \"{now}\"^^<{XSD}dateTime> ; "
+                f"<{DH}withdrawnBy> {agent_literal} }} }}")
+            commit = self.store.commit([], Activity("withdraw", agent, graph.value, validation="skipped"))
+            self.store.publish_snapshot()
+        return commit
+
+    def withdrawn_graphs(self, store: ox.Store | None = None) -> list[str]:
+        """Graphs withdrawn so far (from the metadata of the snapshot, or of `store`)."""
+        target = store or self.snapshot()
+        meta = ox.NamedNode(self.settings.graph_base + "meta")
+        return sorted(q.subject.value for q in target.quads_for_pattern(
+            None, ox.NamedNode(DH + "withdrawn"), None, meta) if isinstance(q.subject, ox.NamedNode))
 
     # -- reading -------------------------------------------------------------------------------
 

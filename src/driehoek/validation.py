@@ -218,3 +218,55 @@ def report_json(report: Report) -> str:
 
 
 __all__ = ["DH", "Report", "Result", "validate", "report_json", "INFERENCE"]
+
+
+ALL_GRAPHS = "*"  # an update that may touch any graph (GRAPH ?g templates, CLEAR ALL, ...)
+DEFAULT = ""  # the default graph
+
+
+def update_targets(sparql: str) -> set[str]:
+    """The graphs a SPARQL Update may change: IRIs, DEFAULT ("") or ALL_GRAPHS ("*")."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        update = translateUpdate(parseUpdate(sparql))
+    except Exception as err:  # rdflib raises pyparsing errors of several kinds
+        raise ValueError(str(err)) from err
+    targets: set[str] = set()
+
+    def graph(value: Any) -> str:
+        if value in ("DEFAULT", None):
+            return DEFAULT
+        if value in ("ALL", "NAMED") or isinstance(value, rdflib.Variable):
+            return ALL_GRAPHS
+        return str(value)
+
+    for op in update.algebra:
+        name = op.name
+        if name in ("InsertData", "DeleteData"):
+            targets.update(graph(g) for g in op.get("quads") or {})
+            if op.get("triples"):
+                targets.add(DEFAULT)
+        elif name == "Modify":
+            default = graph(op.get("withClause"))
+            for clause in (op.get("delete"), op.get("insert")):
+                if not clause or isinstance(clause, str):
+                    continue
+                targets.update(graph(g) for g in clause.get("quads") or {})
+                if clause.get("triples"):
+                    targets.add(default)
+        elif name in ("DeleteWhere",):
+            targets.update(graph(g) for g in op.get("quads") or {})
+            if op.get("triples"):
+                targets.add(DEFAULT)
+        elif name in ("Clear", "Drop", "Create", "Load"):
+            targets.add(graph(op.get("graphiri")))
+        elif name in ("Add", "Move", "Copy"):
+            source, target = op["graph"]
+            targets.add(graph(target))
+            if name == "Move":
+                targets.add(graph(source))
+        else:
+            targets.add(ALL_GRAPHS)
+    return targets

@@ -73,7 +73,16 @@ class QueryOutcome:
             pass
 
 
-def _worker_main(conn: Connection, snapshot_root: str, memory_mib: int) -> None:
+def _withdrawn(store: Any, meta_graph: str) -> frozenset[str]:
+    """Graphs the snapshot's metadata marks as withdrawn: kept, but out of the default graph."""
+    import pyoxigraph as ox
+
+    predicate = ox.NamedNode("https://w3id.org/driehoek/def#withdrawn")
+    return frozenset(q.subject.value for q in store.quads_for_pattern(None, predicate, None, ox.NamedNode(meta_graph))
+                     if isinstance(q.subject, ox.NamedNode))
+
+
+def _worker_main(conn: Connection, snapshot_root: str, memory_mib: int, meta_graph: str = "") -> None:
     """The worker loop: run jobs on the newest snapshot until the pipe closes."""
     import resource
 
@@ -90,7 +99,7 @@ def _worker_main(conn: Connection, snapshot_root: str, memory_mib: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            conn.send(("done", _run_job(reader, job)))
+            conn.send(("done", _run_job(reader, job, meta_graph)))
         except DriehoekError as err:
             conn.send(("error", (type(err).__name__, err.message, err.details)))
         except MemoryError:
@@ -101,13 +110,16 @@ def _worker_main(conn: Connection, snapshot_root: str, memory_mib: int) -> None:
             conn.send(("error", ("DriehoekError", f"query failed: {err}", {})))
 
 
-def _run_job(reader: Any, job: QueryJob) -> tuple[str, str, int]:
+def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str, int]:
     import pyoxigraph as ox
 
     from . import sparql as sparql_module
     from .store import syntax_error
 
     store = reader.store()
+    withdrawn = _withdrawn(store, meta_graph) if meta_graph else frozenset()
+    if withdrawn and not job.exclude_from_default:
+        job = QueryJob(**{**job.__dict__, "exclude_from_default": tuple(withdrawn)})
     kwargs: dict[str, Any] = {}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in job.default_graphs]
@@ -155,9 +167,9 @@ def _term(kind: str, value: str, extra: str) -> Any:
 
 
 class _Worker:
-    def __init__(self, snapshot_root: Path, memory_mib: int) -> None:
+    def __init__(self, snapshot_root: Path, memory_mib: int, meta_graph: str) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, str(snapshot_root), memory_mib),
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, str(snapshot_root), memory_mib, meta_graph),
                                         daemon=True, name="driehoek-query-worker")
         self.process.start()
         child.close()
@@ -181,10 +193,11 @@ class QueryPool:
     """A fixed number of worker processes; a busy pool makes callers wait, then 503."""
 
     def __init__(self, snapshot_root: Path, spool_dir: Path, *, workers: int = 2, timeout: float = 30.0,
-                 memory_mib: int = 2048, queue_wait: float | None = None) -> None:
+                 memory_mib: int = 2048, queue_wait: float | None = None, meta_graph: str = "") -> None:
         self.snapshot_root, self.spool_dir = Path(snapshot_root), Path(spool_dir)
         self.size, self.timeout, self.memory_mib = max(1, workers), timeout, memory_mib
         self.queue_wait = timeout if queue_wait is None else queue_wait
+        self.meta_graph = meta_graph
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         self._lock = threading.Lock()
@@ -192,7 +205,7 @@ class QueryPool:
         for leftover in self.spool_dir.iterdir():
             leftover.unlink(missing_ok=True)
         for _ in range(self.size):
-            self._idle.put(_Worker(self.snapshot_root, self.memory_mib))
+            self._idle.put(_Worker(self.snapshot_root, self.memory_mib, self.meta_graph))
         self.killed = 0  # workers stopped at the time limit or lost, since start
 
     def run(self, job_sparql: str, *, formats_by_kind: dict[str, formats.Format | None],
@@ -250,7 +263,7 @@ class QueryPool:
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         if not self._closed:
-            self._idle.put(_Worker(self.snapshot_root, self.memory_mib))
+            self._idle.put(_Worker(self.snapshot_root, self.memory_mib, self.meta_graph))
 
     def close(self) -> None:
         """Stop every worker."""

@@ -1,0 +1,887 @@
+"""The ROO register (Register Overheidsorganisaties, as YAML records) -> deterministic Turtle.
+
+The register lives in ``shared/data/roo/organisaties``: one YAML file per organisation, one folder per
+type (see its SOURCE.md). This module reads those records and writes the organisations, their names,
+legal bases and relations in the driehoek model (docs/model.md). It never imports flask; the CLI
+command ``driehoek import-roo`` calls :func:`import_roo`.
+
+Choices a reader would ask about:
+
+- Only whitelisted fields are read. Contact details, persons, council seats and the like are never
+  touched, and a description that contains contact details or names of office holders is withheld.
+- Records whose only sources are ABD news items (appointments of named civil servants) are not
+  register records: they are skipped, and ABD news links are never cited.
+- The output is byte-for-byte reproducible: subjects, predicates and objects are sorted, name
+  nodes are nested ``[ ]`` blocks, the header carries no paths or clock time, gzip has mtime 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import re
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_BASE_IRI = "https://w3id.org/driehoek/"
+
+# The vocabulary and the concept schemes never move with the base IRI (docs/model.md); only
+# instances (organisations without TOOI, relations) are minted under it.
+DH = "https://w3id.org/driehoek/def#"
+DHS = "https://w3id.org/driehoek/def/"
+TOOI_ID = "https://identifier.overheid.nl/tooi/id/"
+
+PREFIXES: tuple[tuple[str, str], ...] = (
+    ("corner", DHS + "corner/"),
+    ("cv", "http://data.europa.eu/m8g/"),
+    ("dcterms", "http://purl.org/dc/terms/"),
+    ("dh", DH),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("orgtype", DHS + "organisation-type/"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("reltype", DHS + "relation-type/"),
+    ("schema", "https://schema.org/"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("tooiont", "https://identifier.overheid.nl/tooi/def/ont/"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+)
+
+# The register's `type` -> dhs:organisation-type concept (docs/model.md lists the concepts).
+ORGANISATION_TYPES: Mapping[str, str] = {
+    "ministerie": "ministerie",
+    "agentschap": "agentschap",
+    "zbo": "zbo",
+    "rwt": "rechtspersoon-met-wettelijke-taak",
+    "hoge-college": "hoog-college-van-staat",
+    "gemeente": "gemeente",
+    "provincie": "provincie",
+    "waterschap": "waterschap",
+    "gemeenschappelijke-regeling": "gemeenschappelijke-regeling",
+    "adviescollege": "adviescollege",
+    "inspectie": "inspectie",
+    "rechterlijke-instantie": "rechterlijke-macht",
+    "politie": "politie-en-om",
+    "openbaar-ministerie": "politie-en-om",
+    "caribisch-openbaar-lichaam": "caribisch-openbaar-lichaam",
+    "organisatieonderdeel": "organisatieonderdeel",
+}
+# The register files both chambers of parliament under "hoge-college"; the scheme also has
+# "parlement", which is what a researcher looks for, so they get both types.
+EXTRA_ORGANISATION_TYPES: Mapping[str, tuple[str, ...]] = {
+    "org:tweede-kamer": ("parlement",),
+    "org:eerste-kamer": ("parlement",),
+}
+
+POLICY, IMPLEMENTATION, SUPERVISION = "politiek-en-beleid", "uitvoering", "toezicht"
+
+# Corners of the triangle by register type. Organisatieonderdelen are not here: a unit works in
+# the corner of the organisation it belongs to (a ministry's directorate makes policy, an
+# inspectorate's unit supervises), so they inherit it from their parent chain.
+CORNERS_BY_TYPE: Mapping[str, tuple[str, ...]] = {
+    "ministerie": (POLICY,),
+    "adviescollege": (POLICY,),
+    "agentschap": (IMPLEMENTATION,),
+    "zbo": (IMPLEMENTATION,),
+    "rwt": (IMPLEMENTATION,),
+    "politie": (IMPLEMENTATION,),
+    "openbaar-ministerie": (IMPLEMENTATION,),
+    # Joint arrangements of municipalities exist to carry out shared tasks.
+    "gemeenschappelijke-regeling": (IMPLEMENTATION,),
+    "inspectie": (SUPERVISION,),
+    # Courts review what government does; of the three corners that external check is toezicht.
+    "rechterlijke-instantie": (SUPERVISION,),
+    # Decentral governments both decide policy (their councils) and carry it out.
+    "gemeente": (POLICY, IMPLEMENTATION),
+    "provincie": (POLICY, IMPLEMENTATION),
+    "waterschap": (POLICY, IMPLEMENTATION),
+    "caribisch-openbaar-lichaam": (POLICY, IMPLEMENTATION),
+    # The hoge colleges differ in kind; see CORNERS_BY_ID. Any new one defaults to policy.
+    "hoge-college": (POLICY,),
+}
+# Decided per record where the type says too little.
+CORNERS_BY_ID: Mapping[str, tuple[str, ...]] = {
+    # Hoge colleges: the audit offices and the ombudsman check government ...
+    "org:hoge-college-ar": (SUPERVISION,),
+    "org:hoge-college-nationale-ombudsman": (SUPERVISION,),
+    "org:rekenkamer-zeeland": (SUPERVISION,),
+    # ... parliament and the Council of State (adviser on all legislation) sit in politics and policy,
+    "org:tweede-kamer": (POLICY,),
+    "org:eerste-kamer": (POLICY,),
+    "org:hoge-college-rvs": (POLICY,),
+    # the King's cabinet supports his constitutional role in government,
+    "org:kabinet-kvdk": (POLICY,),
+    # and the chancellery runs the system of royal decorations.
+    "org:hoge-college-kanselarij-der-nederlandse-orden": (IMPLEMENTATION,),
+    # Statutory supervisors that the register files as zbo, rwt or adviescollege: their own
+    # register description says they are a toezichthouder (or their name does, for CTIVD and
+    # the Cft's); NZa and CvdM have no description but supervise by law (Wmg, Mediawet 2008).
+    "org:adviescollege-ap": (SUPERVISION,),
+    "org:zbo-acm": (SUPERVISION,),
+    "org:zbo-afm": (SUPERVISION,),
+    "org:zbo-dnb": (SUPERVISION,),
+    "org:zbo-ksa": (SUPERVISION,),
+    "org:zbo-nza": (SUPERVISION,),
+    "org:zbo-cvdm": (SUPERVISION,),
+    "org:zbo-bft": (SUPERVISION,),
+    "org:zbo-cvta": (SUPERVISION,),
+    "org:zbo-atkm": (SUPERVISION,),
+    "org:zbo-cokz": (SUPERVISION,),
+    "org:zbo-skal-biocontrole": (SUPERVISION,),
+    "org:zbo-tlokb": (SUPERVISION,),
+    "org:commissie-van-toezicht-op-de-inlichtingen-en-veiligheidsdiensten": (SUPERVISION,),
+    "org:commissie-college-financieel-toezicht-bonaire-sint-eustatius-en-saba": (SUPERVISION,),
+    "org:commissie-college-financieel-toezicht-curacao-en-sint-maarten": (SUPERVISION,),
+    "org:stichting-landelijke-inspectiedienst-dierenwelzijn": (SUPERVISION,),
+}
+
+# TOOI classes, only those the TOOI ontology defines. The kind in a TOOI identifier
+# (.../tooi/id/{kind}/{code}) names the TOOI register, and each register holds one class.
+TOOI_CLASS_BY_KIND: Mapping[str, str] = {
+    "ministerie": "Ministerie",
+    "gemeente": "Gemeente",
+    "provincie": "Provincie",
+    "waterschap": "Waterschap",
+    "zbo": "Zbo",
+    "so": "Samenwerkingsorganisatie",
+    "col": "CaribischOpenbaarLichaam",
+    "oorg": "Overheidsorganisatie",
+}
+# The register type alone is enough for these, TOOI identifier or not (e.g. former municipalities).
+TOOI_CLASS_BY_TYPE: Mapping[str, str] = {
+    "ministerie": "Ministerie",
+    "gemeente": "Gemeente",
+    "provincie": "Provincie",
+    "waterschap": "Waterschap",
+    "zbo": "Zbo",
+    "caribisch-openbaar-lichaam": "CaribischOpenbaarLichaam",
+}
+
+# The register writes 1900-01-01 where the date is unknown.
+UNKNOWN_DATE = "1900-01-01"
+REGISTER_SOURCE = "roo"
+# ABD news items announce appointments of named civil servants: not a source about an organisation.
+UNCITABLE_SOURCES = frozenset({"abd_nieuws"})
+
+_RECORD_ID = re.compile(r"org:([a-z0-9]+(?:-[a-z0-9]+)*)")
+_TOOI_IRI = re.compile(re.escape(TOOI_ID) + r"([a-z]+)/([A-Za-z0-9_]+)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# RFC 3987 (IRI) grammar for http(s), strict enough that every Turtle parser accepts the result.
+_UCS = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+    "\U00010000-\U0001fffd\U00020000-\U0002fffd\U00030000-\U0003fffd\U00040000-\U0004fffd"
+    "\U00050000-\U0005fffd\U00060000-\U0006fffd\U00070000-\U0007fffd\U00080000-\U0008fffd"
+    "\U00090000-\U0009fffd\U000a0000-\U000afffd\U000b0000-\U000bfffd\U000c0000-\U000cfffd"
+    "\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+)
+_PCT = "%[0-9A-Fa-f]{2}"
+_IPCHAR = rf"(?:[A-Za-z0-9\-._~{_UCS}!$&'()*+,;=:@]|{_PCT})"
+_HOST = rf"(?:[A-Za-z0-9\-._~{_UCS}!$&'()*+,;=]|{_PCT})+"
+_HTTP_IRI = re.compile(
+    rf"https?://{_HOST}(?::[0-9]*)?(?:/{_IPCHAR}*)*(?:\?(?:{_IPCHAR}|[/?])*)?(?:#(?:{_IPCHAR}|[/?])*)?"
+)
+# Characters a URL in the wild may carry that an IRI may not: percent-encode them (after the host).
+_IRI_UNSAFE = re.compile(r"""[\x00-\x20"<>\\^`{|}\[\]\x7f]|%(?![0-9A-Fa-f]{2})""")
+_BARE_HOST = re.compile(r"www\.[A-Za-z0-9\-.]+\.[A-Za-z]{2,}(?:/\S*)?")
+
+# Descriptions are free text; some carry contact details or names of office holders.
+_PERSONAL = re.compile(
+    r"""[\w.+-]+@[\w-]+\.[\w.-]+                                  # an e-mail address
+    | (?:\+31|\b0\d{1,3})[\s()\u2013-]*\d[\d\s\u2013-]{6,}\d       # a telephone number
+    | \b(?:tel|fax)\b\s*[.:]?\s*[0+(]                             # 'Tel. 070 ...'
+    | \b(?:mw|mevr|dhr|drs|ir|dr|mr|prof|ing)\.\s*(?:[A-Z]|mr|drs|dr)  # 'mw. drs. A. Jansen'
+    | \b(?:de\ heer|mevrouw)\b
+    | \b(?:voorzitter|vice-voorzitter|directeur|hoofd|secretaris|mt-lid|lid
+          |managementassistent|contactpersoon)(?:-lid)?\s*:       # 'Voorzitter: ...'
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# An office followed by a capitalised name: 'burgemeester Jan de Vries', 'directeur, Mark van der Jagt'.
+_OFFICE_HOLDER = re.compile(
+    r"\b(?i:burgemeester|wethouders?|gemeentesecretaris|griffier|directeur|voorzitter|dijkgraaf|secretaris"
+    r"|bestuurder|commissaris|minister|staatssecretaris)[,:]?\s+[A-ZÀ-Þ][\wà-ÿ'-]+\s+"
+    r"(?:[A-ZÀ-Þ][\wà-ÿ'-]+|van|de|der|den|ten|ter)\b"
+)
+
+
+class RooImportError(ValueError):
+    """The register cannot be read: a missing directory, unreadable YAML or an invalid record."""
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A record the importer left out, and why."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import read and wrote."""
+
+    records_read: int
+    organisations: int
+    relations: int
+    triples: int
+    skipped: tuple[SkippedRecord, ...] = ()
+    unresolved_references: tuple[str, ...] = ()
+    notes: tuple[tuple[str, int], ...] = ()
+    output: Path | None = None
+
+    def report(self) -> str:
+        """A few lines for a person: counts, then every skipped record and unresolved reference."""
+        lines = [
+            f"{self.records_read} records read: {self.organisations} organisations, "
+            f"{self.relations} qualified relations, {self.triples} triples"
+            + (f" written to {self.output}" if self.output else ""),
+        ]
+        lines += [f"  {count} {what}" for what, count in self.notes]
+        lines += [f"  skipped {s.file}: {s.reason}" for s in self.skipped]
+        lines += [f"  unresolved: {ref}" for ref in self.unresolved_references]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Org:
+    """One register record on its way to RDF."""
+
+    record_id: str
+    slug: str
+    iri: str
+    file: str
+    record: Mapping[str, Any]
+    sources: tuple[str, ...]
+    retrieved: frozenset[str]
+
+
+@dataclass
+class _Graph:
+    """Subjects with their (predicate, object) pairs, as Turtle terms, plus nested name nodes."""
+
+    subjects: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    nested: dict[str, set[tuple[tuple[str, str], ...]]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, subject: str, predicate: str, obj: str) -> None:
+        """Add one triple (terms already in Turtle syntax)."""
+        self.subjects[subject].add((predicate, obj))
+
+    def triple_count(self) -> int:
+        """Triples in the graph, counting each nested node's own triples and its link."""
+        flat = sum(len(pairs) for pairs in self.subjects.values())
+        return flat + sum(len(node) + 1 for nodes in self.nested.values() for node in nodes)
+
+
+@dataclass
+class _Relation:
+    """A qualified relation before it gets its IRI: its periods and, per period, its sources."""
+
+    kind: str
+    source_org: _Org
+    target_iri: str
+    target_slug: str
+    periods: dict[tuple[str | None, str | None], set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+# Direct property (docs/model.md) of each relation type the register feeds.
+_DIRECT_PROPERTY: Mapping[str, str] = {
+    "accountable-to": "dh:accountableTo",
+    "sub-organisation-of": "org:subOrganizationOf",
+    "participates-in": "dh:participatesIn",
+}
+
+
+def convert(
+    directory: Path,
+    base_iri: str = DEFAULT_BASE_IRI,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
+    """Turtle for every record under `directory` (the register's organisaties/ folder)."""
+    text, _ = _convert(directory, base_iri, progress)
+    return text
+
+
+def import_roo(
+    directory: Path,
+    out: Path,
+    base_iri: str = DEFAULT_BASE_IRI,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Convert the register and write it to `out` (gzip when it ends in .gz, reproducibly)."""
+    text, summary = _convert(directory, base_iri, progress)
+    data = text.encode("utf-8")
+    if out.suffix == ".gz":
+        # mtime=0 and an empty file name in the header: the same input gives the same bytes.
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Write next to the target and rename, so a failed run never leaves half a file behind.
+    handle, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        os.replace(tmp_name, out)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return ImportSummary(
+        records_read=summary.records_read,
+        organisations=summary.organisations,
+        relations=summary.relations,
+        triples=summary.triples,
+        skipped=summary.skipped,
+        unresolved_references=summary.unresolved_references,
+        notes=summary.notes,
+        output=out,
+    )
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _read_records(
+    directory: Path, progress: Callable[[int, int], None] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(path relative to `directory`, record) for every YAML file, in path order."""
+    if not directory.is_dir():
+        raise RooImportError(f"ROO register directory not found: {directory}")
+    files = sorted(
+        (p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()),
+        key=lambda p: p.relative_to(directory).as_posix(),
+    )
+    if not files:
+        raise RooImportError(f"no YAML records under {directory} (expected the register's organisaties/ folder)")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5x faster
+    records: list[tuple[str, dict[str, Any]]] = []
+    seen: dict[str, str] = {}
+    for done, path in enumerate(files, start=1):
+        name = path.relative_to(directory).as_posix()
+        try:
+            record = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
+            detail = " ".join(str(err).split())
+            raise RooImportError(f"{path}: unreadable YAML: {detail}") from err
+        if not isinstance(record, dict):
+            raise RooImportError(f"{path}: not a register record (expected a mapping, got {type(record).__name__})")
+        record_id = record.get("id")
+        if not record_id:
+            raise RooImportError(f"{path}: record without id")
+        if not isinstance(record_id, str) or not _RECORD_ID.fullmatch(record_id):
+            raise RooImportError(f"{path}: invalid id {record_id!r} (expected org:lower-case-words)")
+        if record_id in seen:
+            raise RooImportError(f"{path}: id {record_id} is also used by {seen[record_id]}")
+        seen[record_id] = name
+        records.append((name, record))
+        if progress is not None:
+            progress(done, len(files))
+    return records
+
+
+# --- small value helpers -------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A scalar as clean one-line text ('' for missing)."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return " ".join(str(value).split())
+
+
+def _date(value: Any, retrieved: frozenset[str] = frozenset()) -> str | None:
+    """A valid xsd:date string, or None for unknown, odd or artefact dates."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
+        return None
+    value = value.strip()
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    # 1900-01-01 means unknown; a date equal to the day the record was retrieved is an artefact of
+    # the conversion (records created from news items get it as their start), not a real date.
+    if value == UNKNOWN_DATE or value in retrieved:
+        return None
+    return value
+
+
+def _http_iri(value: Any, repairs: Counter[str] | None = None) -> str | None:
+    """A valid http(s) IRI from a URL in the wild, or None when it cannot be one."""
+    url = _text(value)
+    if not url:
+        return None
+    if _BARE_HOST.fullmatch(url):
+        # 'www.haarlem.nl': a web address without its scheme; http redirects wherever it must.
+        url = "http://" + url
+        if repairs is not None:
+            repairs["web addresses without http:// completed"] += 1
+    match = re.match(r"(?i)(https?)://([^/?#]*)(.*)", url, re.DOTALL)
+    if not match:
+        return None
+    scheme, authority, rest = match.groups()
+    if "@" in authority:  # user info in a URL is never an organisation's address
+        return None
+    rest = _IRI_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), rest)
+    iri = f"{scheme.lower()}://{authority}{rest}"
+    return iri if _HTTP_IRI.fullmatch(iri) else None
+
+
+def _personal(text: str) -> bool:
+    """True if free text looks like it carries contact details or names of office holders."""
+    return _PERSONAL.search(text) is not None or _OFFICE_HOLDER.search(text) is not None
+
+
+# --- Turtle terms --------------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _literal(value: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """A Turtle string literal, escaped, with a language tag or a datatype."""
+    body = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(0), f"\\u{ord(m.group(0)):04X}"), value)
+    if lang:
+        return f'"{body}"@{lang}'
+    if datatype:
+        return f'"{body}"^^{datatype}'
+    return f'"{body}"'
+
+
+def _iri(value: str) -> str:
+    """An IRI term; callers pass only IRIs that passed validation."""
+    return f"<{value}>"
+
+
+def _xsd_date(value: str) -> str:
+    """An xsd:date literal."""
+    return _literal(value, datatype="xsd:date")
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Summary:
+    records_read: int
+    organisations: int
+    relations: int
+    triples: int
+    skipped: tuple[SkippedRecord, ...]
+    unresolved_references: tuple[str, ...]
+    notes: tuple[tuple[str, int], ...]
+
+
+def _convert(
+    directory: Path, base_iri: str, progress: Callable[[int, int], None] | None
+) -> tuple[str, _Summary]:
+    """Read, map and serialise; the text and what happened."""
+    if not base_iri.endswith("/") or _http_iri(base_iri) != base_iri:
+        raise RooImportError(f"base IRI must be an http(s) IRI ending in '/': {base_iri!r}")
+    records = _read_records(directory, progress)
+    notes: Counter[str] = Counter()
+    skipped: list[SkippedRecord] = []
+    orgs: dict[str, _Org] = {}
+    for name, record in records:
+        org = _admit(name, record, base_iri, notes, skipped)
+        if org is not None:
+            orgs[org.record_id] = org
+
+    by_tooi = {tooi: o for o in orgs.values() if (tooi := _tooi(o.record))}
+    by_roo_id = {roo_id: o for o in orgs.values() if (roo_id := _text(_identifiers(o.record).get("roo_id")))}
+    graph = _Graph()
+    legal_labels: dict[str, Counter[str]] = defaultdict(Counter)
+    relations: dict[tuple[str, str, str], _Relation] = {}
+    unresolved: list[str] = []
+    minimal: dict[str, tuple[str, str]] = {}  # TOOI IRI of a ministry not in the register -> (label, source)
+
+    # The day the register was read: names are 'current' as of then (never the clock: reproducible).
+    snapshot = max((d for o in orgs.values() for d in o.retrieved), default=UNKNOWN_DATE)
+    for org in orgs.values():
+        _describe(org, orgs, snapshot, graph, legal_labels, notes)
+
+    def relate(
+        kind: str, source: _Org, target: _Org, start: str | None, end: str | None, cite: tuple[str, ...]
+    ) -> None:
+        """Collect one qualified relation (and so its direct triple)."""
+        key = (kind, source.iri, target.iri)
+        relation = relations.setdefault(key, _Relation(kind, source, target.iri, target.slug))
+        relation.periods[(start, end)].update(cite)
+
+    for org in orgs.values():
+        record = org.record
+        cite = org.sources
+        parent_id = record.get("parent_id")
+        if parent_id:
+            parent = orgs.get(str(parent_id))
+            if parent is None or parent is org:
+                unresolved.append(f"{org.record_id} parent_id -> {parent_id}")
+            else:
+                relate("sub-organisation-of", org, parent, None, None, cite)
+
+        ministry = record.get("relation_to_ministerie")
+        if isinstance(ministry, dict) and ministry:
+            target = by_tooi.get(_text(ministry.get("tooi"))) or by_roo_id.get(_text(ministry.get("roo_id")))
+            tooi = _http_iri(ministry.get("tooi"))
+            if target is not None and target is not org:
+                relate("accountable-to", org, target, None, None, cite)
+            elif target is None and tooi and _TOOI_IRI.fullmatch(tooi) and _text(ministry.get("naam")):
+                # A ministry the register only names: describe it minimally so no link dangles.
+                minimal.setdefault(tooi, (_text(ministry.get("naam")), cite[0]))
+                stub = _minimal_org(tooi, minimal[tooi][0], minimal[tooi][1])
+                relate("accountable-to", org, stub, None, None, cite)
+            else:
+                unresolved.append(f"{org.record_id} relation_to_ministerie -> {_text(ministry.get('naam'))}")
+
+        joint = record.get("hoort_bij_gemeenschappelijke_regeling")
+        if isinstance(joint, dict) and joint:
+            target = by_roo_id.get(_text(joint.get("roo_id")))
+            if target is org:
+                notes["references of a record to itself left out"] += 1
+            elif target is None:
+                unresolved.append(f"{org.record_id} hoort_bij_gemeenschappelijke_regeling -> {_text(joint.get('naam'))}")
+            else:
+                relate("participates-in", org, target, None, None, cite)
+
+        # A joint arrangement lists who takes part, and since when: the participants' side of it.
+        gr_meta = record.get("gr_meta")
+        participants = gr_meta.get("deelnemende_organisaties") if isinstance(gr_meta, dict) else None
+        for participant in participants if isinstance(participants, list) else ():
+            if not isinstance(participant, dict):
+                continue
+            member = by_tooi.get(_text(participant.get("tooi"))) or by_roo_id.get(_text(participant.get("roo_id")))
+            if member is None:
+                unresolved.append(f"{org.record_id} deelnemende_organisaties -> {_text(participant.get('naam'))}")
+            elif member is org:
+                notes["references of a record to itself left out"] += 1
+            else:
+                start = _date(participant.get("toetredings_datum"), org.retrieved)
+                end = _past(_date(participant.get("uittredings_datum"), org.retrieved), snapshot, notes)
+                relate("participates-in", member, org, start, end, cite)
+
+        for field_name, predicate in (("predecessor_id", "dh:predecessor"), ("successor_id", "dh:successor")):
+            value = record.get(field_name)
+            for other_id in value if isinstance(value, list) else [value] if value else []:
+                other = orgs.get(str(other_id))
+                if other is None or other is org:
+                    unresolved.append(f"{org.record_id} {field_name} -> {other_id}")
+                else:
+                    graph.add(org.iri, predicate, _iri(other.iri))
+
+    for tooi, (label, cite) in minimal.items():
+        _describe_minimal(tooi, label, cite, graph)
+    notes["ministries described minimally (named but not in the register)"] += len(minimal)
+
+    relation_count = _write_relations(relations, base_iri, graph)
+    for law, labels in legal_labels.items():
+        # One label per law IRI: the opschrift most records use (ties: the first alphabetically).
+        label = min(labels.items(), key=lambda item: (-item[1], item[0]))[0]
+        graph.add(law, "rdfs:label", _literal(label, lang="nl"))
+
+    organisation_count = len(orgs) + len(minimal)
+    text = _serialise(graph, _header(organisation_count, relation_count, snapshot))
+    summary = _Summary(
+        records_read=len(records),
+        organisations=organisation_count,
+        relations=relation_count,
+        triples=graph.triple_count(),
+        skipped=tuple(skipped),
+        unresolved_references=tuple(sorted(set(unresolved))),
+        notes=tuple(sorted((what, n) for what, n in notes.items() if n)),
+    )
+    return text, summary
+
+
+def _identifiers(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The record's identifiers block (empty when absent)."""
+    value = record.get("identifiers")
+    return value if isinstance(value, dict) else {}
+
+
+def _tooi(record: Mapping[str, Any]) -> str | None:
+    """The record's TOOI IRI when it is a well-formed one."""
+    value = _http_iri(_identifiers(record).get("tooi"))
+    return value if value and _TOOI_IRI.fullmatch(value) else None
+
+
+def _admit(
+    name: str, record: dict[str, Any], base_iri: str, notes: Counter[str], skipped: list[SkippedRecord]
+) -> _Org | None:
+    """The record as an organisation to describe, or None (and a reason) when it is left out."""
+    sources_value = record.get("sources")
+    sources = [s for s in sources_value if isinstance(s, dict)] if isinstance(sources_value, list) else []
+    if sources and all(s.get("id") in UNCITABLE_SOURCES for s in sources):
+        skipped.append(SkippedRecord(name, "not in the register: only source is an ABD news item about a person"))
+        return None
+    # Cite the register page when there is one; otherwise whatever else the record names
+    # (TOOI, Wikidata, the Rekenkamer's list of rwt's), never the news items.
+    register = [s for s in sources if s.get("id") == REGISTER_SOURCE]
+    citable = register or [s for s in sources if s.get("id") not in UNCITABLE_SOURCES]
+    urls = sorted({iri for s in citable if (iri := _http_iri(s.get("url")))})
+    if not urls:
+        skipped.append(SkippedRecord(name, "no source URL to cite"))
+        return None
+    names = record.get("names")
+    if not isinstance(names, list) or not any(isinstance(n, dict) and _text(n.get("value")) for n in names):
+        skipped.append(SkippedRecord(name, "no name"))
+        return None
+    if not register:
+        notes["organisations not (or no longer) in the register, cited by their other sources"] += 1
+    record_id = record["id"]
+    slug = record_id.removeprefix("org:")
+    iri = _tooi(record) or f"{base_iri}id/organisation/{slug}"
+    retrieved = frozenset(d for s in sources if (d := _date(s.get("retrieved"))))
+    return _Org(record_id, slug, iri, name, record, tuple(urls), retrieved)
+
+
+def _minimal_org(tooi: str, label: str, cite: str) -> _Org:
+    """A stand-in for a ministry known only by the TOOI IRI and name another record gives."""
+    match = _TOOI_IRI.fullmatch(tooi)
+    slug = match.group(2).lower().replace("_", "-") if match else "ministerie"
+    record = {"id": f"org:{slug}", "type": "ministerie", "names": [{"value": label}]}
+    return _Org(f"org:{slug}", slug, tooi, "", record, (cite,), frozenset())
+
+
+def _describe_minimal(tooi: str, label: str, cite: str, graph: _Graph) -> None:
+    """Type, label, type concept, corner and source for a ministry the register only names."""
+    for term in ("cv:PublicOrganisation", "org:Organization", "tooiont:Ministerie"):
+        graph.add(tooi, "a", term)
+    graph.add(tooi, "skos:prefLabel", _literal(label, lang="nl"))
+    graph.add(tooi, "dh:organisationType", "orgtype:ministerie")
+    graph.add(tooi, "dh:corner", f"corner:{POLICY}")
+    graph.add(tooi, "dcterms:source", _iri(cite))
+
+
+def _corners(org: _Org, orgs: Mapping[str, _Org]) -> tuple[str, ...]:
+    """The corners of the triangle the organisation works in."""
+    seen: set[str] = set()
+    current: _Org | None = org
+    # An organisatieonderdeel works in its parent's corner; walk up until something decides.
+    while current is not None and current.record_id not in seen:
+        seen.add(current.record_id)
+        if current.record_id in CORNERS_BY_ID:
+            return CORNERS_BY_ID[current.record_id]
+        kind = _text(current.record.get("type"))
+        if kind in CORNERS_BY_TYPE:
+            return CORNERS_BY_TYPE[kind]
+        parent_id = current.record.get("parent_id")
+        current = orgs.get(str(parent_id)) if parent_id else None
+    return (IMPLEMENTATION,)  # a unit with no known parent: most units carry out work
+
+
+def _past(end: str | None, snapshot: str, notes: Counter[str]) -> str | None:
+    """An end date, unless it lies after the day the register was read."""
+    if end is not None and end > snapshot:
+        # Not a fact yet: a plan or an error (the Raad van State 'ends' on 2030-11-29).
+        notes["end dates after the day the register was read left out"] += 1
+        return None
+    return end
+
+
+def _names(org: _Org, snapshot: str, notes: Counter[str]) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(name, abbreviation, start, end) per distinct name entry."""
+    result: set[tuple[str, str | None, str | None, str | None]] = set()
+    for entry in org.record.get("names") or []:
+        if not isinstance(entry, dict) or not _text(entry.get("value")):
+            continue
+        result.add(
+            (
+                _text(entry.get("value")),
+                _text(entry.get("abbr")) or None,
+                _date(entry.get("valid_from"), org.retrieved),
+                _past(_date(entry.get("valid_until"), org.retrieved), snapshot, notes),
+            )
+        )
+    return sorted(result, key=lambda n: (n[0], n[1] or "", n[2] or "", n[3] or ""))
+
+
+def _current_name(names: list[tuple[str, str | None, str | None, str | None]], on: str) -> str:
+    """The name valid on date `on` (the latest such); else the name that ended last."""
+
+    def valid_on(n: tuple[str, str | None, str | None, str | None]) -> bool:
+        return (n[2] is None or n[2] <= on) and (n[3] is None or n[3] >= on)
+
+    # Some name histories in the register are scrambled (a ministry dissolved in 2010 with a name
+    # "from 2017"), so 'the entry without an end date' is not enough: ask what held on that day.
+    best = max(names, key=lambda n: (valid_on(n), n[3] is None, n[3] or "", n[2] or "", n[0]))
+    return best[0]
+
+
+def _describe(
+    org: _Org,
+    orgs: Mapping[str, _Org],
+    snapshot: str,
+    graph: _Graph,
+    legal_labels: dict[str, Counter[str]],
+    notes: Counter[str],
+) -> None:
+    """All triples about one organisation except its relations."""
+    record, s = org.record, org.iri
+    kind = _text(record.get("type"))
+    graph.add(s, "a", "org:Organization")
+    graph.add(s, "a", "cv:PublicOrganisation")
+    tooi_classes = {TOOI_CLASS_BY_TYPE[kind]} if kind in TOOI_CLASS_BY_TYPE else set()
+    if (match := _TOOI_IRI.fullmatch(s)) and match.group(1) in TOOI_CLASS_BY_KIND:
+        tooi_classes.add(TOOI_CLASS_BY_KIND[match.group(1)])
+    for cls in tooi_classes:
+        graph.add(s, "a", f"tooiont:{cls}")
+
+    if kind not in ORGANISATION_TYPES:
+        notes["records of an unknown type (organisation type 'overig')"] += 1
+    for concept in (ORGANISATION_TYPES.get(kind, "overig"), *EXTRA_ORGANISATION_TYPES.get(org.record_id, ())):
+        graph.add(s, "dh:organisationType", f"orgtype:{concept}")
+    for corner in _corners(org, orgs):
+        graph.add(s, "dh:corner", f"corner:{corner}")
+
+    founded = _date(record.get("valid_from"), org.retrieved)
+    dissolved = _past(_date(record.get("valid_until"), org.retrieved), snapshot, notes)
+    if founded and dissolved and dissolved < founded:
+        notes["dissolution dates before the founding date left out"] += 1
+        dissolved = None
+    if founded:
+        graph.add(s, "schema:foundingDate", _xsd_date(founded))
+    if dissolved:
+        graph.add(s, "schema:dissolutionDate", _xsd_date(dissolved))
+
+    names = _names(org, snapshot, notes)
+    # The current name is the one valid on the day the record was read (or the organisation ended).
+    preferred = _current_name(names, dissolved or max(org.retrieved, default=snapshot))
+    graph.add(s, "skos:prefLabel", _literal(preferred, lang="nl"))
+    for abbreviation in sorted({n[1] for n in names if n[1] and n[1] != preferred}):
+        graph.add(s, "skos:altLabel", _literal(abbreviation, lang="nl"))
+    for value, abbreviation, start, end in names:
+        node = [("a", "dh:Name"), ("dh:nameValue", _literal(value, lang="nl"))]
+        if abbreviation:
+            node.append(("dh:abbreviation", _literal(abbreviation)))
+        if start:
+            node.append(("schema:startDate", _xsd_date(start)))
+        if end:
+            node.append(("schema:endDate", _xsd_date(end)))
+        graph.nested[s].add(tuple(sorted(node, key=_predicate_order)))
+
+    roo_id = _text(_identifiers(record).get("roo_id"))
+    if roo_id:
+        graph.add(s, "dh:rooId", _literal(roo_id))
+
+    description = record.get("description")
+    text = description.get("text") if isinstance(description, dict) else None
+    if isinstance(text, str) and text.strip():
+        if _personal(text):
+            notes["descriptions withheld: they carry contact details or names of people"] += 1
+        else:
+            graph.add(s, "dcterms:description", _literal(text.strip(), lang="nl"))
+
+    contact = record.get("contact")
+    website = contact.get("website") if isinstance(contact, dict) else None
+    if website:
+        homepage = _http_iri(website, notes)
+        if homepage:
+            graph.add(s, "foaf:homepage", _iri(homepage))
+        else:
+            notes["web addresses left out: not an http(s) address"] += 1
+
+    for basis in record.get("wettelijke_grondslagen") or []:
+        if not isinstance(basis, dict) or not basis.get("referentie"):
+            continue
+        law = _http_iri(basis.get("referentie"))
+        if law is None:
+            notes["legal bases left out: the reference is not an http(s) address"] += 1
+            continue
+        graph.add(s, "dh:legalBasis", _iri(law))
+        label = _text(basis.get("opschrift"))
+        if label:
+            legal_labels[law][label] += 1
+
+    for url in org.sources:
+        graph.add(s, "dcterms:source", _iri(url))
+
+
+def _write_relations(relations: Mapping[tuple[str, str, str], _Relation], base_iri: str, graph: _Graph) -> int:
+    """Direct triples and qualified dh:Relation nodes; the number of nodes."""
+    count = 0
+    for (kind, subject, target), relation in relations.items():
+        graph.add(subject, _DIRECT_PROPERTY[kind], _iri(target))
+        base_slug = f"{relation.source_org.slug}-{kind}-{relation.target_slug}"
+        periods = sorted(relation.periods, key=lambda p: (p[0] or "", p[1] or ""))
+        starts = Counter(p[0] for p in periods)
+        for index, period in enumerate(periods, start=1):
+            # One node per period; the slug only grows a suffix when there is more than one.
+            if len(periods) == 1:
+                slug = base_slug
+            elif period[0] and starts[period[0]] == 1:
+                slug = f"{base_slug}-{period[0]}"
+            else:
+                slug = f"{base_slug}-{index}"
+            node = f"{base_iri}id/relation/{slug}"
+            graph.add(node, "a", "dh:Relation")
+            graph.add(node, "dh:relationType", f"reltype:{kind}")
+            graph.add(node, "dh:from", _iri(subject))
+            graph.add(node, "dh:to", _iri(target))
+            start, end = period
+            if start:
+                graph.add(node, "schema:startDate", _xsd_date(start))
+            if end:
+                graph.add(node, "schema:endDate", _xsd_date(end))
+            for cite in relation.periods[period]:
+                graph.add(node, "dcterms:source", _iri(cite))
+            count += 1
+    return count
+
+
+# --- serialisation -------------------------------------------------------------------------------
+
+
+def _predicate_order(pair: tuple[str, str]) -> tuple[int, str, str]:
+    """rdf:type first (as Turtle readers expect), then predicates and objects alphabetically."""
+    return (0 if pair[0] == "a" else 1, pair[0], pair[1])
+
+
+def _header(organisations: int, relations: int, snapshot: str) -> str:
+    """The comment block on top of the file: what it is, where it comes from, how to rebuild it."""
+    return (
+        "# Dutch government organisations and their relations, from the Register Overheidsorganisaties\n"
+        "# (ROO, https://organisaties.overheid.nl/, licence CC0 1.0) as YAML records of the public\n"
+        f"# dataset \"polder\" (CC0 1.0), records retrieved up to {snapshot}.\n"
+        f"# {organisations} organisations, {relations} qualified relations; model: docs/model.md.\n"
+        "# Generated by `driehoek import-roo`: do not edit by hand, re-run the importer instead.\n"
+    )
+
+
+def _serialise(graph: _Graph, header: str) -> str:
+    """Turtle text: prefixes, then organisations, relations and laws, each block sorted."""
+    out = [header, "\n"]
+    out += [f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in PREFIXES]
+    subjects = set(graph.subjects) | set(graph.nested)
+
+    def section(title: str, members: Iterable[str]) -> None:
+        out.append(f"\n# --- {title} ---\n")
+        for subject in sorted(members):
+            out.append("\n" + _subject_block(subject, graph))
+
+    organisations = {s for s in subjects if ("a", "org:Organization") in graph.subjects[s]}
+    relations = {s for s in subjects if ("a", "dh:Relation") in graph.subjects[s]}
+    section("organisations", organisations)
+    section("qualified relations", relations)
+    section("legal bases (laws and articles on wetten.overheid.nl and elsewhere)", subjects - organisations - relations)
+    return "".join(out)
+
+
+def _subject_block(subject: str, graph: _Graph) -> str:
+    """One subject with all its predicates and objects, pretty-printed, objects grouped per predicate."""
+    objects: dict[str, list[str]] = defaultdict(list)
+    for predicate, obj in sorted(graph.subjects.get(subject, ()), key=_predicate_order):
+        objects[predicate].append(obj)
+    for node in sorted(graph.nested.get(subject, ())):
+        inner = " ;\n".join(f"        {p} {o}" for p, o in node)
+        objects["dh:hasName"].append(f"[\n{inner}\n    ]")
+    lines = []
+    for predicate in sorted(objects, key=lambda p: (p != "a", p)):
+        separator = ", " if predicate in ("a", "dh:hasName") else " ,\n        "
+        lines.append(f"    {predicate} " + separator.join(objects[predicate]))
+    return f"<{subject}>\n" + " ;\n".join(lines) + " .\n"
