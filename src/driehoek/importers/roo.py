@@ -17,6 +17,7 @@ Choices a reader would ask about:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import os
@@ -54,7 +55,8 @@ PREFIXES: tuple[tuple[str, str], ...] = (
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
 )
 
-# The register's `type` -> dhs:organisation-type concept (docs/model.md lists the concepts).
+# The register's `type` -> dhs:organisation-type concept (docs/model.md lists the concepts; the
+# scheme carries the register code as skos:notation, and a test keeps this table equal to it).
 ORGANISATION_TYPES: Mapping[str, str] = {
     "ministerie": "ministerie",
     "agentschap": "agentschap",
@@ -73,11 +75,11 @@ ORGANISATION_TYPES: Mapping[str, str] = {
     "caribisch-openbaar-lichaam": "caribisch-openbaar-lichaam",
     "organisatieonderdeel": "organisatieonderdeel",
 }
-# The register files both chambers of parliament under "hoge-college"; the scheme also has
-# "parlement", which is what a researcher looks for, so they get both types.
-EXTRA_ORGANISATION_TYPES: Mapping[str, tuple[str, ...]] = {
-    "org:tweede-kamer": ("parlement",),
-    "org:eerste-kamer": ("parlement",),
+# The register files both chambers of parliament under "hoge-college"; the scheme has "parlement"
+# for exactly these two (the shapes allow one type per organisation, so it replaces the other).
+ORGANISATION_TYPE_BY_ID: Mapping[str, str] = {
+    "org:tweede-kamer": "parlement",
+    "org:eerste-kamer": "parlement",
 }
 
 POLICY, IMPLEMENTATION, SUPERVISION = "politiek-en-beleid", "uitvoering", "toezicht"
@@ -154,13 +156,15 @@ TOOI_CLASS_BY_KIND: Mapping[str, str] = {
     "col": "CaribischOpenbaarLichaam",
     "oorg": "Overheidsorganisatie",
 }
-# The register type alone is enough for these, TOOI identifier or not (e.g. former municipalities).
+# The register type alone is enough for these, TOOI identifier or not (e.g. former municipalities);
+# the same pairs as rdfs:seeAlso in ontology/schemes/organisation-types.ttl (a test keeps them equal).
 TOOI_CLASS_BY_TYPE: Mapping[str, str] = {
     "ministerie": "Ministerie",
     "gemeente": "Gemeente",
     "provincie": "Provincie",
     "waterschap": "Waterschap",
     "zbo": "Zbo",
+    "gemeenschappelijke-regeling": "Samenwerkingsorganisatie",
     "caribisch-openbaar-lichaam": "CaribischOpenbaarLichaam",
 }
 
@@ -236,6 +240,14 @@ class ImportSummary:
     unresolved_references: tuple[str, ...] = ()
     notes: tuple[tuple[str, int], ...] = ()
     output: Path | None = None
+
+    def __str__(self) -> str:
+        """One line: what was written, and how much was left out."""
+        return (
+            f"{self.organisations} organisations, {self.relations} qualified relations, {self.triples} triples "
+            f"from {self.records_read} records ({len(self.skipped)} skipped, "
+            f"{len(self.unresolved_references)} unresolved references)"
+        )
 
     def report(self) -> str:
         """A few lines for a person: counts, then every skipped record and unresolved reference."""
@@ -324,23 +336,17 @@ def import_roo(
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write next to the target and rename, so a failed run never leaves half a file behind.
     handle, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    # mkstemp makes the file private; the output is public data, readable like any other file.
+    mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
     try:
         with os.fdopen(handle, "wb") as tmp:
             tmp.write(data)
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, out)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    return ImportSummary(
-        records_read=summary.records_read,
-        organisations=summary.organisations,
-        relations=summary.relations,
-        triples=summary.triples,
-        skipped=summary.skipped,
-        unresolved_references=summary.unresolved_references,
-        notes=summary.notes,
-        output=out,
-    )
+    return dataclasses.replace(summary, output=out)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -358,13 +364,14 @@ def _read_records(
     )
     if not files:
         raise RooImportError(f"no YAML records under {directory} (expected the register's organisaties/ folder)")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5x faster
+    # Safe loading only (no arbitrary objects); libyaml when present: several times faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     records: list[tuple[str, dict[str, Any]]] = []
     seen: dict[str, str] = {}
     for done, path in enumerate(files, start=1):
         name = path.relative_to(directory).as_posix()
         try:
-            record = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+            record = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader, see above
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
             detail = " ".join(str(err).split())
             raise RooImportError(f"{path}: unreadable YAML: {detail}") from err
@@ -467,20 +474,9 @@ def _xsd_date(value: str) -> str:
 # --- conversion ----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Summary:
-    records_read: int
-    organisations: int
-    relations: int
-    triples: int
-    skipped: tuple[SkippedRecord, ...]
-    unresolved_references: tuple[str, ...]
-    notes: tuple[tuple[str, int], ...]
-
-
 def _convert(
     directory: Path, base_iri: str, progress: Callable[[int, int], None] | None
-) -> tuple[str, _Summary]:
+) -> tuple[str, ImportSummary]:
     """Read, map and serialise; the text and what happened."""
     if not base_iri.endswith("/") or _http_iri(base_iri) != base_iri:
         raise RooImportError(f"base IRI must be an http(s) IRI ending in '/': {base_iri!r}")
@@ -488,12 +484,20 @@ def _convert(
     notes: Counter[str] = Counter()
     skipped: list[SkippedRecord] = []
     orgs: dict[str, _Org] = {}
+    taken: set[str] = set()
     for name, record in records:
         org = _admit(name, record, base_iri, notes, skipped)
-        if org is not None:
-            orgs[org.record_id] = org
+        if org is None:
+            continue
+        if org.iri in taken:
+            # Two records with one TOOI identifier would merge into one subject with two names:
+            # the first (in path order) keeps it, the other is told apart by a minted IRI.
+            org.iri = f"{base_iri}id/organisation/{org.slug}"
+            notes["records sharing a TOOI identifier with an earlier one (given a minted IRI)"] += 1
+        taken.add(org.iri)
+        orgs[org.record_id] = org
 
-    by_tooi = {tooi: o for o in orgs.values() if (tooi := _tooi(o.record))}
+    by_tooi = {o.iri: o for o in orgs.values() if _TOOI_IRI.fullmatch(o.iri)}
     by_roo_id = {roo_id: o for o in orgs.values() if (roo_id := _text(_identifiers(o.record).get("roo_id")))}
     graph = _Graph()
     legal_labels: dict[str, Counter[str]] = defaultdict(Counter)
@@ -527,8 +531,8 @@ def _convert(
 
         ministry = record.get("relation_to_ministerie")
         if isinstance(ministry, dict) and ministry:
-            target = by_tooi.get(_text(ministry.get("tooi"))) or by_roo_id.get(_text(ministry.get("roo_id")))
             tooi = _http_iri(ministry.get("tooi"))
+            target = by_tooi.get(tooi or "") or by_roo_id.get(_text(ministry.get("roo_id")))
             if target is not None and target is not org:
                 relate("accountable-to", org, target, None, None, cite)
             elif target is None and tooi and _TOOI_IRI.fullmatch(tooi) and _text(ministry.get("naam")):
@@ -555,7 +559,9 @@ def _convert(
         for participant in participants if isinstance(participants, list) else ():
             if not isinstance(participant, dict):
                 continue
-            member = by_tooi.get(_text(participant.get("tooi"))) or by_roo_id.get(_text(participant.get("roo_id")))
+            member = by_tooi.get(_http_iri(participant.get("tooi")) or "") or by_roo_id.get(
+                _text(participant.get("roo_id"))
+            )
             if member is None:
                 unresolved.append(f"{org.record_id} deelnemende_organisaties -> {_text(participant.get('naam'))}")
             elif member is org:
@@ -586,7 +592,7 @@ def _convert(
 
     organisation_count = len(orgs) + len(minimal)
     text = _serialise(graph, _header(organisation_count, relation_count, snapshot))
-    summary = _Summary(
+    summary = ImportSummary(
         records_read=len(records),
         organisations=organisation_count,
         relations=relation_count,
@@ -734,8 +740,8 @@ def _describe(
 
     if kind not in ORGANISATION_TYPES:
         notes["records of an unknown type (organisation type 'overig')"] += 1
-    for concept in (ORGANISATION_TYPES.get(kind, "overig"), *EXTRA_ORGANISATION_TYPES.get(org.record_id, ())):
-        graph.add(s, "dh:organisationType", f"orgtype:{concept}")
+    concept = ORGANISATION_TYPE_BY_ID.get(org.record_id) or ORGANISATION_TYPES.get(kind, "overig")
+    graph.add(s, "dh:organisationType", f"orgtype:{concept}")
     for corner in _corners(org, orgs):
         graph.add(s, "dh:corner", f"corner:{corner}")
 
