@@ -41,6 +41,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     exclude_from_default: tuple[str, ...] = ()  # withdrawn graphs: left out of the default union
     substitutions: tuple[tuple[str, str, str, str], ...] = ()  # (var, kind, value, datatype/lang)
+    base_iri: str | None = None  # resolves relative IRIs in the query (SPARQL Protocol: service-defined)
 
 
 @dataclass
@@ -131,6 +132,8 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.base_iri:
+        kwargs["base_iri"] = job.base_iri
     if job.substitutions:
         kwargs["substitutions"] = {ox.Variable(name): _term(kind, value, extra)
                                    for name, kind, value, extra in job.substitutions}
@@ -138,7 +141,7 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str
         results = store.query(job.sparql, **kwargs)
     except SyntaxError as err:
         raise syntax_error(err, "query") from err
-    except OSError as err:
+    except (OSError, RuntimeError) as err:  # pyoxigraph: RuntimeError for e.g. an unknown function
         raise BadRequest(f"query failed: {err}") from err
     kind = sparql_module.result_kind(results)
     name = job.formats.get(kind)
@@ -151,7 +154,7 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str
             sparql_module.serialize(results, fmt, out)
     except SyntaxError as err:  # some errors only surface while iterating
         raise syntax_error(err, "query") from err
-    except OSError as err:
+    except (OSError, RuntimeError) as err:
         raise BadRequest(f"query failed: {err}") from err
     return kind, fmt.name, os.path.getsize(job.spool)
 
@@ -211,7 +214,8 @@ class QueryPool:
     def run(self, job_sparql: str, *, formats_by_kind: dict[str, formats.Format | None],
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
             exclude_from_default: list[str] | None = None,
-            substitutions: tuple[tuple[str, str, str, str], ...] = (), timeout: float | None = None) -> QueryOutcome:
+            substitutions: tuple[tuple[str, str, str, str], ...] = (), timeout: float | None = None,
+            base_iri: str | None = None) -> QueryOutcome:
         """Run one query in a worker within the time limit; the result is spooled to disk."""
         if self._closed:
             raise ServiceUnavailable("the server is shutting down")
@@ -225,7 +229,7 @@ class QueryPool:
             job_sparql, str(spool), {k: (f.name if f else None) for k, f in formats_by_kind.items()},
             tuple(default_graphs) if default_graphs is not None else None,
             tuple(named_graphs) if named_graphs is not None else None,
-            tuple(exclude_from_default or ()), substitutions,
+            tuple(exclude_from_default or ()), substitutions, base_iri,
         )
         started = time.monotonic()
         healthy = False

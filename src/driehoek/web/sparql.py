@@ -1,7 +1,257 @@
-"""/sparql: the SPARQL 1.1 Protocol (being written; see issue 4)."""
+"""/sparql: the SPARQL 1.1 Protocol query operation (https://www.w3.org/TR/sparql11-protocol/).
+
+GET ?query=, POST form-encoded (query=) and POST direct (application/sparql-query); the dataset by
+`default-graph-uri` / `named-graph-uri`; the result format by `?format=` or Accept. The query runs
+in a worker process of the QueryPool (time limit, memory cap; DESIGN §3) and its spooled result is
+streamed back. Without a query: the query editor for browsers, a service description otherwise.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-bp = Blueprint("sparql", __name__)
+# pyoxigraph here only checks graph IRIs exactly as the worker will read them and serialises the
+# small service description graph; queries never run in this module.
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from .. import formats, negotiation
+from .. import sparql as sparql_domain
+from ..config import Settings
+from ..errors import BadRequest, NotAcceptable, UnsupportedMediaType
+from ..iris import RDF_TYPE, SD
+
+bp = Blueprint("sparql", __name__, template_folder="templates")
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+METHODS = "GET, HEAD, POST, OPTIONS"
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+
+# W3C's IRIs for formats, for sd:resultFormat.
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML", "nquads": "N-Quads", "trig": "TriG",
+}
+
+EXAMPLE_QUERY = """\
+# The classes used in the public graphs, most instances first.
+SELECT ?class (COUNT(?instance) AS ?instances)
+WHERE { ?instance a ?class }
+GROUP BY ?class
+ORDER BY DESC(?instances)
+LIMIT 25
+"""
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a /sparql request asks for, read and checked, before anything runs."""
+
+    query: str | None
+    default_graphs: list[str] | None  # None: the union of the public graphs
+    named_graphs: list[str] | None  # None: every public named graph
+    format_names: list[str]
+
+
+@bp.after_request
+def _cors_and_vary(response: Response) -> Response:
+    """Reads are public: any origin may query (no credentials are involved, so `*` is safe)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Content-Length, Retry-After"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint() -> ResponseReturnValue:
+    """The SPARQL 1.1 Protocol query operation."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    operation = read_request()
+    if operation.query is None:
+        if request.method == "POST":
+            raise BadRequest("no query: send it as the `query` form field or as an application/sparql-query "
+                             "body", parameter="query")
+        return _describe(operation.format_names)
+    return _run(operation)
+
+
+def read_request() -> ProtocolRequest:
+    """Parse GET, form POST or direct POST into one ProtocolRequest, refusing what the protocol does."""
+    params = _decode_pairs(request.query_string, "the URL's query string")
+    queries = _values(params, "query")
+    if request.method == "POST":
+        media_type = request.mimetype  # parsed by werkzeug: lower-case, parameters split off
+        if media_type == FORM:
+            params += _decode_pairs(request.get_data(), "the form body")
+            queries = _values(params, "query")
+        elif media_type == DIRECT:
+            queries.append(_utf8_body())
+        elif media_type == UPDATE:
+            raise _update_here()
+        else:
+            given = f"Content-Type {media_type}" if media_type else "no Content-Type"
+            raise UnsupportedMediaType(f"a POST to /sparql takes {FORM} (query=...) or {DIRECT} (the query "
+                                       f"as the body); got {given}", accepted=[FORM, DIRECT])
+    updates = [name for name in UPDATE_PARAMS if _values(params, name)]
+    if updates and queries:
+        raise BadRequest("the request has both a query and an update; send one operation per request "
+                         "(queries to /sparql, updates to /update)", endpoint="/update")
+    if updates:
+        raise _update_here()
+    if len(queries) > 1:
+        raise BadRequest(f"the request has {len(queries)} queries; send exactly one", parameter="query")
+    query = queries[0] if queries else None
+    if query is not None and not query.strip():
+        raise BadRequest("the query is empty", parameter="query")
+    default_graphs = _graph_iris(params, "default-graph-uri")
+    named_graphs = _graph_iris(params, "named-graph-uri")
+    if default_graphs is not None or named_graphs is not None:
+        # a protocol dataset replaces the query's own; the part it leaves out is empty (§2.1.4)
+        default_graphs, named_graphs = default_graphs or [], named_graphs or []
+    return ProtocolRequest(query, default_graphs, named_graphs, _values(params, "format"))
+
+
+def _decode_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Form-encoded pairs, strictly UTF-8 (werkzeug would silently replace bad bytes)."""
+    try:
+        return urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
+                                      errors="strict")
+    except UnicodeDecodeError as err:
+        raise BadRequest(f"{where} is not UTF-8 (byte {err.start}); the SPARQL Protocol requires "
+                         "percent-encoded UTF-8") from err
+    except ValueError as err:
+        raise BadRequest(f"{where} cannot be read: {err}") from err
+
+
+def _values(params: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in params if key == name]
+
+
+def _utf8_body() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8", "us-ascii"):
+        raise BadRequest(f"the query body must be UTF-8, not {charset}", charset=charset)
+    try:
+        return request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise BadRequest(f"the query body is not UTF-8 (byte {err.start})") from err
+
+
+def _update_here() -> BadRequest:
+    return BadRequest("this is the query endpoint; send SPARQL Update to /update (POST, with a bearer token)",
+                      endpoint="/update")
+
+
+def _graph_iris(params: list[tuple[str, str]], name: str) -> list[str] | None:
+    """The IRIs given for a dataset parameter (None if absent), private graphs left out."""
+    values = _values(params, name)
+    if not values:
+        return None
+    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    hidden = (settings.graph_base + "private/", settings.graph_base + "staging/")
+    iris = []
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as err:
+            raise BadRequest(f"{name}={value!r} is not an absolute IRI: {err}", parameter=name) from err
+        # Snapshots hold no private graph anyway; leaving them out here keeps that true by two means.
+        if not value.startswith(hidden):
+            iris.append(value)
+    return iris
+
+
+def _run(operation: ProtocolRequest) -> Response:
+    """Check the query, settle the format, run it in a worker, stream the spooled result."""
+    assert operation.query is not None
+    sparql_domain.check_query(operation.query)
+    kind = negotiation.query_form(operation.query)
+    if kind == "update":
+        raise _update_here()
+    by_kind = negotiation.formats_by_kind(request.accept_mimetypes, operation.format_names)
+    if kind is not None and by_kind[kind] is None:
+        raise NotAcceptable(negotiation.not_acceptable_message(kind))
+    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    outcome = current_app.extensions["driehoek.pool"].run(
+        operation.query, formats_by_kind=by_kind,
+        default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
+        # relative IRIs mean driehoek's own, whatever host serves it: <id/case/x> is {base}id/case/x
+        base_iri=settings.base_iri,
+    )
+    response = Response(outcome.stream(), content_type=outcome.format.content_type)
+    response.content_length = outcome.size
+    response.call_on_close(outcome.discard)  # also when the body is never read (HEAD, a dropped client)
+    return response
+
+
+def _preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Allow"] = METHODS
+    response.headers["Access-Control-Allow-Methods"] = METHODS
+    # No credentials ever go with `*`, so whatever headers a client wants to send are harmless.
+    response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+        "Access-Control-Request-Headers", "Accept, Content-Type")
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _describe(format_names: list[str]) -> ResponseReturnValue:
+    """No query: the editor for browsers, else the SPARQL service description in a graph format."""
+    offered = (*formats.GRAPH_FORMATS, formats.HTML)
+    chosen = negotiation.choose(request.accept_mimetypes, format_names, offered, "graph")
+    if chosen is None:
+        raise NotAcceptable("without a query /sparql gives its service description, as: "
+                            + ", ".join(f.media_type for f in offered))
+    endpoint_iri = url_for(".endpoint", _external=True)
+    if chosen is formats.HTML:
+        settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+        return render_template("sparql.html", endpoint=url_for(".endpoint"), example=EXAMPLE_QUERY,
+                               base_iri=settings.base_iri,
+                               result_formats=formats.RESULTS_FORMATS, graph_formats=formats.GRAPH_FORMATS)
+    graphs = (g.value for g in current_app.extensions["driehoek"].snapshot().named_graphs()
+              if isinstance(g, ox.NamedNode))
+    triples = service_description(endpoint_iri, sorted(graphs))
+    assert chosen.rdf is not None
+    if chosen.is_dataset:
+        body = ox.serialize((ox.Quad(t.subject, t.predicate, t.object) for t in triples), format=chosen.rdf)
+    else:
+        body = ox.serialize(triples, format=chosen.rdf, prefixes={"sd": SD, "formats": FORMATS_NS})
+    return Response(body, content_type=chosen.content_type)
+
+
+
+def service_description(endpoint_iri: str, named_graphs: Iterable[str]) -> list[ox.Triple]:
+    """The SPARQL 1.1 Service Description of this endpoint (https://www.w3.org/TR/sparql11-service-description/)."""
+    def sd(local: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + local)
+
+    a = ox.NamedNode(RDF_TYPE)
+    service = ox.NamedNode(endpoint_iri)
+    dataset, default_graph = ox.BlankNode(), ox.BlankNode()
+    triples = [
+        ox.Triple(service, a, sd("Service")),
+        ox.Triple(service, sd("endpoint"), service),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        # the default graph is the union of the public named graphs
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        *(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + _FORMAT_IRIS[fmt.name]))
+          for fmt in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS)),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, a, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, a, sd("Graph")),
+    ]
+    for iri in named_graphs:
+        node = ox.BlankNode()
+        triples += [ox.Triple(dataset, sd("namedGraph"), node), ox.Triple(node, a, sd("NamedGraph")),
+                    ox.Triple(node, sd("name"), ox.NamedNode(iri))]
+    return triples
