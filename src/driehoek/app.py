@@ -30,10 +30,11 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
         meta_graph=settings.graph_base + "meta",
     )
 
-    from .web import api, sparql
+    from .web import api, graphs, sparql
 
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graphs.bp)
     _register_error_handlers(app)
     return app
 

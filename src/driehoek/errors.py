@@ -92,6 +92,16 @@ class UnsupportedMediaType(DriehoekError):
     status, code = 415, "unsupported_media_type"
 
 
+class TooManyRequests(DriehoekError):
+    """Too many failed attempts from one client; try again after Retry-After seconds."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int = 60, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.headers["Retry-After"] = str(retry_after)
+
+
 class ValidationFailed(DriehoekError):
     """The SHACL gate found violations; `report` holds the validation report."""
 

@@ -92,7 +92,8 @@ def parse(
     """Parse RDF lazily; a syntax error becomes SyntaxErrorInInput naming source, line and column."""
     if fmt.rdf is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
-    kwargs: dict[str, Any] = {"format": fmt.rdf, "base_iri": base_iri}
+    # blank nodes get fresh ids: `_:b0` in two uploads (or in an upload and the store) are different nodes
+    kwargs: dict[str, Any] = {"format": fmt.rdf, "base_iri": base_iri, "rename_blank_nodes": True}
     if isinstance(source, Path):
         kwargs["path"] = str(source)
     else:
@@ -288,6 +289,7 @@ class EmbeddedStore:
                 )
             else:
                 ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} a ?t }} }}")
+                meta_lines.append(f"{act} <{PROV}invalidated> {target_iri} .")  # /changes: a Delete
         ops.append("INSERT DATA { GRAPH " + meta + " {\n" + "\n".join(meta_lines) + "\n} }")
         ops.append(f"INSERT DATA {{ GRAPH {_sparql_term(self.provenance_graph)} {{ {act} <{DH}agentName>"
                    f" {_sparql_term(_lit(activity.agent))} }} }}")
@@ -334,7 +336,10 @@ class EmbeddedStore:
 
     def etag(self, graph: str | GraphName) -> str:
         """The graph's current ETag (changes with every committed write to it)."""
-        node = ox.NamedNode(graph) if isinstance(graph, str) else graph
+        if isinstance(graph, str):  # commit results name the default graph "DEFAULT"
+            node: GraphName = ox.DefaultGraph() if graph == "DEFAULT" else ox.NamedNode(graph)
+        else:
+            node = graph
         subject = node if isinstance(node, ox.NamedNode) else ox.NamedNode(self.graph_base + "default")
         for quad in self._store.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, self.meta_graph):
             return quad.object.value
