@@ -45,7 +45,7 @@ def test_kill_during_load_leaves_graph_complete_or_absent(big_file: Path, tmp_pa
         data_dir = tmp_path / f"var-{delay}"
         args = [sys.executable, "-m", "driehoek.cli", "--data-dir", str(data_dir), "load", "--graph", GRAPH,
                 str(big_file)] + (["--trusted"] if trusted else [])
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)

@@ -367,8 +367,6 @@ def test_dataset_parameters_work_with_direct_post(endpoint: str) -> None:
     assert column(response, "org") == {ox.NamedNode(EX.uwv), ox.NamedNode(EX.ind)}
 
 
-@pytest.mark.xfail(strict=True, reason="workers.py always sets use_default_graph_as_union when no "
-                   "default-graph-uri is given, and pyoxigraph then ignores the query's FROM clause")
 def test_from_restricts_the_default_graph(endpoint: str) -> None:
     query = f"SELECT ?org FROM <{MINISTRIES}> WHERE {{ ?org a <http://example.org/Organisation> }}"
     assert column(get(endpoint, query), "org") == {ox.NamedNode(EX.szw), ox.NamedNode(EX.jenv)}

@@ -4,7 +4,7 @@ The manifest and its data are vendored in tests/w3c/protocol/ (see tests/w3c/pro
 licence) so that CI never skips; a separate test checks the copy against the shared one when present.
 Every request of every query test is sent as the manifest spells it (method, path, headers, body in
 its declared encoding), with the manifest's `/sparql/` path mapped to driehoek's `/sparql`.
-The update tests belong to the write path (issue 5, /update) and are skipped with that reason.
+The update tests run with a token in tests/test_w3c_gsp.py and are skipped here.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def test_vendored_manifest_matches_the_shared_copy() -> None:
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
 def test_w3c_protocol(test: ProtocolTest, request: pytest.FixtureRequest) -> None:
     if test.is_update:
-        pytest.skip("SPARQL Update protocol test: /update belongs to issue 5 (the write path)")
+        pytest.skip("SPARQL Update protocol test: run with a token in tests/test_w3c_gsp.py")
     server: Server = request.getfixturevalue("w3c_server")
     for call in test.requests:
         response = requests.request(call.method, server.url + endpoint_path(call.path), headers=call.headers,

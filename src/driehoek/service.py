@@ -162,17 +162,24 @@ class Driehoek:
 
     # -- the write path ------------------------------------------------------------------------
 
-    def _context(self, exclude: set[str]) -> validation.ContextLookup:
-        store = self.store.raw
+    def _context(self, exclude: set[str]) -> validation.ContextLookup | None:
+        if self._store is None and not self.settings.store_dir.exists():
+            return None  # a dry run without a store: no context, and no store created for it
 
         def lookup(iri: ox.NamedNode) -> Iterator[ox.Quad]:
+            # the store is looked up at call time, never captured: a traceback that keeps this
+            # closure alive must not keep the RocksDB lock with it
             for predicate in validation.CONTEXT_PREDICATES:
-                for quad in store.quads_for_pattern(iri, predicate, None, None):
+                for quad in self.store.raw.quads_for_pattern(iri, predicate, None, None):
                     graph = quad.graph_name
                     if isinstance(graph, ox.NamedNode) and graph.value in exclude:
                         continue
                     yield quad
         return lookup
+
+    def _gate(self, quads: list[ox.Quad], exclude: set[str], source: str) -> validation.Report:
+        """Run the SHACL gate on quads with their context from the store (minus `exclude` graphs)."""
+        return validation.validate(quads, self._context(exclude), source=source)
 
     def prepare(self, source: Source, target: ox.NamedNode | ox.DefaultGraph, *,
                 validate: bool = True, progress: Progress | None = None,
@@ -193,7 +200,7 @@ class Driehoek:
         if validate:
             all_quads = [q for quads in by_graph.values() for q in quads]
             excluded = set(exclude) | set(by_graph)
-            report = validation.validate(all_quads, self._context(excluded), source=source.name)
+            report = self._gate(all_quads, excluded, source.name)
             if not report.conforms:
                 raise ValidationFailed(
                     f"{source.name}: {len(report.violations)} SHACL violation(s); nothing was written",
@@ -309,7 +316,7 @@ class Driehoek:
             if mode == "merge":
                 check = quads + list(self.store.quads(graph))
             key = graph.value if isinstance(graph, ox.NamedNode) else ""
-            report = validation.validate(check, self._context({key}), source=source.name)
+            report = self._gate(check, {key}, source.name)
             if not report.conforms:
                 raise ValidationFailed(f"{source.name}: {len(report.violations)} SHACL violation(s); "
                                        "nothing was written", report)
@@ -327,7 +334,7 @@ class Driehoek:
             writes, reports = [], []
             for key, quads in by_graph.items():
                 graph: ox.NamedNode | ox.DefaultGraph = self.graph_iri(key) if key else ox.DefaultGraph()
-                report = validation.validate(quads, self._context(set(by_graph)), source=f"{source.name} <{key}>")
+                report = self._gate(quads, set(by_graph), f"{source.name} <{key}>")
                 if not report.conforms:
                     raise ValidationFailed(f"graph <{key or 'DEFAULT'}>: {len(report.violations)} SHACL "
                                            "violation(s); nothing was written", report)
@@ -361,6 +368,7 @@ class Driehoek:
         with self.store.lock():
             trial_dir = self.settings.data_dir / "trial" / uuid.uuid4().hex
             trial_dir.parent.mkdir(parents=True, exist_ok=True)
+            trial: ox.Store | None = None
             try:
                 self.store.raw.flush()
                 self.store.raw.backup(str(trial_dir))
@@ -377,8 +385,8 @@ class Driehoek:
                 outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
                 digest = hashlib.sha256(sparql.encode()).hexdigest()
                 commit = self.store.commit(writes, Activity("update", agent, "SPARQL Update", digest, outcome))
-                del trial
             finally:
+                trial = None
                 shutil.rmtree(trial_dir, ignore_errors=True)
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
@@ -409,7 +417,7 @@ class Driehoek:
             if not after:
                 writes.append(GraphWrite(graph, "delete"))
                 continue
-            report = validation.validate(after, self._context({name}), source=f"update of <{name or 'DEFAULT'}>")
+            report = self._gate(list(after), {name}, f"update of <{name or 'DEFAULT'}>")
             if not report.conforms:
                 raise ValidationFailed(f"the update leaves <{name or 'DEFAULT'}> with "
                                        f"{len(report.violations)} SHACL violation(s); nothing was written", report)

@@ -30,6 +30,14 @@ def _code_only(sparql: str) -> str:
     return _SKIP.sub(" ", sparql)
 
 
+_DATASET_CLAUSE = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
+
+
+def has_dataset_clause(sparql: str) -> bool:
+    """True if the query names its own dataset (FROM / FROM NAMED)."""
+    return bool(_DATASET_CLAUSE.search(_code_only(sparql)))
+
+
 def check_query(sparql: str) -> None:
     """Refuse federated queries: SERVICE would make the server fetch URLs a stranger chooses."""
     if _FORBIDDEN_QUERY.search(_code_only(sparql)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -121,10 +122,13 @@ def syntax_error(err: SyntaxError, source_name: str) -> SyntaxErrorInInput:
     message = str(err.args[0]) if err.args else str(err)
     details: dict[str, Any] = {"source": source_name}
     position = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], tuple) else None
+    in_text = re.search(r"(?:error at|line) (\d+)[:, ]+(?:column )?(\d+)", message)
     if position and len(position) >= 3 and position[1] is not None:
         details["line"], details["column"] = position[1], position[2]
     elif err.lineno is not None:
         details["line"], details["column"] = err.lineno, err.offset
+    elif in_text:  # SPARQL errors carry the position in the text only: "error at 2:16: ..."
+        details["line"], details["column"] = int(in_text.group(1)), int(in_text.group(2))
     where = f":{details['line']}:{details['column']}" if "line" in details else ""
     return SyntaxErrorInInput(f"{source_name}{where}: {message}", **details)
 
@@ -182,6 +186,12 @@ class EmbeddedStore:
         for graph in leftovers:
             log.warning("dropping %s, left by an interrupted write", graph.value)
             self._store.remove_graph(graph)
+        loading = ox.NamedNode(DH + "loadingSince")
+        for quad in list(self._store.quads_for_pattern(None, loading, None, self.meta_graph)):
+            log.warning("dropping %s, left half-loaded by an interrupted bulk load", quad.subject)
+            self._store.remove_graph(quad.subject)
+            self._store.remove(quad)
+            leftovers.append(quad.subject)
         if leftovers:
             self._store.flush()
 
@@ -210,6 +220,8 @@ class EmbeddedStore:
         """Apply all writes as one transaction; either every graph is new or every graph is old."""
         with self._lock:
             staged: list[ox.NamedNode] = []
+            if bulk and len(writes) == 1 and writes[0].mode == "create" and isinstance(writes[0].graph, ox.NamedNode):
+                return self._bulk_create(writes[0], activity, progress)
             try:
                 for write in writes:
                     if write.mode == "delete":
@@ -230,6 +242,32 @@ class EmbeddedStore:
             graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
             etags = {g: self.etag(g) for g in graphs}
             return CommitResult(activity.id, graphs, etags)
+
+    def _bulk_create(self, write: GraphWrite, activity: Activity,
+                     progress: Callable[[int], None] | None) -> CommitResult:
+        """A new graph from a huge input, written in place with bounded memory: a marker in the
+        metadata says the graph is being loaded; the commit removes it. A kill in between leaves
+        the marker, and `open` drops the half-written graph (so: complete or absent)."""
+        graph = write.graph
+        assert isinstance(graph, ox.NamedNode)
+        if self.graph_exists(graph):
+            raise Conflict(f"graph {graph.value} already exists; replace it explicitly (--replace, or PUT)",
+                           graph=graph.value)
+        marker = ox.Quad(graph, ox.NamedNode(DH + "loadingSince"),
+                         ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime")), self.meta_graph)
+        self._store.add(marker)
+        self._store.flush()
+        try:
+            write.triples = self._stage(graph, write.quads, bulk=True, progress=progress)
+            write.mode = "loaded"
+            self._store.update(self._commit_update([write], activity)
+                               + f" ;\nDELETE WHERE {{ GRAPH {self.meta_graph} {{ {graph} <{DH}loadingSince> ?t }} }}")
+        except BaseException:
+            self._store.remove_graph(graph)
+            self._store.remove(marker)
+            raise
+        self._store.flush()
+        return CommitResult(activity.id, {graph.value: write.triples}, {graph.value: self.etag(graph)})
 
     def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad], *, bulk: bool,
                progress: Callable[[int], None] | None) -> int:
@@ -269,6 +307,9 @@ class EmbeddedStore:
             if write.mode == "delete":
                 ops.append(f"DROP SILENT {'GRAPH ' + target if target != 'DEFAULT' else 'DEFAULT'}")
                 after = 0
+            elif write.mode == "loaded":
+                after = write.triples  # written in place by _bulk_create
+                before = 0
             elif write.mode == "merge":
                 ops.append(f"ADD SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
                 ops.append(f"DROP SILENT GRAPH {_sparql_term(write.staged)}")
@@ -385,7 +426,19 @@ class EmbeddedStore:
     def publish_snapshot(self) -> Path:
         """Checkpoint the store for readers, without private and staging graphs."""
         with self._lock:
-            return self.snapshots.publish(self._store, self._hidden_graph)
+            return self.snapshots.publish(self._store, self._hidden_graph, self._scrub_metadata)
+
+    def _scrub_metadata(self) -> str:
+        """The update that removes from a snapshot's metadata every trace of the hidden graphs:
+        their records, and the activities that wrote them (source names, hashes)."""
+        meta, hidden = str(self.meta_graph), f'STRSTARTS(STR(?g), "{self.private_prefix}") || ' \
+                                              f'STRSTARTS(STR(?g), "{self.staging_prefix}")'
+        return (
+            f"DELETE {{ GRAPH {meta} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {meta} {{ "
+            f"?a <{PROV}generated>|<{PROV}invalidated> ?g . ?a ?p ?o }} FILTER(isIRI(?g) && ({hidden})) }} ;\n"
+            f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ GRAPH {meta} {{ ?g ?p ?o }} "
+            f"FILTER(isIRI(?g) && ({hidden})) }}"
+        )
 
     def _hidden_graph(self, graph: ox.NamedNode | ox.BlankNode) -> bool:
         return isinstance(graph, ox.NamedNode) and graph.value.startswith(
@@ -414,8 +467,10 @@ class SnapshotDirectory:
         self.root = Path(root)
         self.keep_seconds = keep_seconds
 
-    def publish(self, store: ox.Store, hidden: Callable[[Any], bool]) -> Path:
-        """Checkpoint `store`, drop hidden graphs from the copy, and make it current."""
+    def publish(self, store: ox.Store, hidden: Callable[[Any], bool],
+                scrub: Callable[[], str] | None = None) -> Path:
+        """Checkpoint `store`, drop hidden graphs (and the metadata about them) from the copy,
+        and make it current."""
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}"
         tmp = self.root / f"{name}.tmp"
@@ -425,6 +480,8 @@ class SnapshotDirectory:
         for graph in list(copy.named_graphs()):
             if hidden(graph):
                 copy.remove_graph(graph)
+        if scrub is not None:
+            copy.update(scrub())
         copy.flush()
         del copy
         final = self.root / name

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -30,6 +30,8 @@ SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
 # Finds rdf:type / skos:inScheme of an IRI in the store, leaving out the graphs being replaced.
 ContextLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
+# Finds an IRI's description (its triples and the blank nodes under them) in the other graphs.
+DescribeLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,9 @@ def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
     root = resources.files("driehoek") / "ontology"
     shapes = rdflib.Graph()
     shapes.parse(data=(root / "shapes.ttl").read_text("utf-8"), format="turtle")
+    # evaluated natively with Oxigraph (see _native_results); pyshacl would run its sh:ask through
+    # rdflib's SPARQL engine once per relation, some 2 ms each: 20 s for the register alone
+    shapes.remove((None, DIRECT_TRIPLE, None))
     ontology = rdflib.Graph()
     ontology.parse(data=(root / "driehoek.ttl").read_text("utf-8"), format="turtle")
     schemes = root / "schemes"
@@ -132,6 +137,56 @@ def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
             if item.name.endswith(".ttl"):
                 ontology.parse(data=item.read_text("utf-8"), format="turtle")
     return shapes, ontology
+
+
+@functools.cache
+def _direct_properties() -> frozenset[str]:
+    """The direct relation properties (dh:directProperty of the relation types in the schemes)."""
+    _shapes, ontology = _shapes_and_ontology()
+    return frozenset(str(o) for o in ontology.objects(None, rdflib.URIRef(DH + "directProperty")))
+
+
+DHSH = "https://w3id.org/driehoek/def/shapes#"
+DIRECT_TRIPLE = rdflib.URIRef(DHSH + "directTriple")
+_DIRECT_TRIPLE_QUERY = """
+PREFIX dh: <https://w3id.org/driehoek/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?relation WHERE {
+    ?relation a ?type ; dh:relationType ?relationType ; dh:from ?from ; dh:to ?to .
+    ?type rdfs:subClassOf* dh:Relation .
+    ?relationType dh:directProperty ?property .
+    FILTER NOT EXISTS { ?from ?property ?to }
+}"""
+
+
+@functools.cache
+def _direct_triple_component() -> tuple[str | None, dict[str, str]]:
+    """The shape that asks for the direct triple, and the messages of the component."""
+    root = resources.files("driehoek") / "ontology"
+    shapes = rdflib.Graph().parse(data=(root / "shapes.ttl").read_text("utf-8"), format="turtle")
+    shape = next(iter(shapes.subjects(DIRECT_TRIPLE, rdflib.Literal(True))), None)
+    messages: dict[str, str] = {}
+    for validator in shapes.objects(rdflib.URIRef(DHSH + "DirectTripleConstraintComponent"), SH.validator):
+        for message in shapes.objects(validator, SH.message):
+            messages[getattr(message, "language", None) or "und"] = str(message)
+    return (str(shape) if shape is not None else None), messages
+
+
+def _native_results(data: rdflib.Graph) -> list[Result]:
+    """dhsh:DirectTripleConstraintComponent, evaluated with Oxigraph over the same data graph."""
+    shape, messages = _direct_triple_component()
+    if shape is None:
+        return []
+    _shapes, ontology = _shapes_and_ontology()
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store.load(ontology.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    results = []
+    for row in store.query(_DIRECT_TRIPLE_QUERY):
+        relation = row["relation"].value
+        results.append(Result("violation", relation, None, relation, messages.get("en", ""), dict(messages),
+                              shape, DHSH + "DirectTripleConstraintComponent"))
+    return results
 
 
 _pyshacl_lock = threading.Lock()  # pyshacl mutates shared graphs while validating
@@ -150,36 +205,190 @@ def to_rdflib_term(term: Any) -> rdflib.term.Node:
     raise TypeError(f"unsupported term {term!r}")
 
 
+CHUNK_TRIPLES = 15_000  # uploads larger than this are validated in chunks, in parallel
+
+
 def validate(quads: Iterable[ox.Quad], context: ContextLookup | None = None, *,
-             source: str = "input") -> Report:
-    """Validate triples (graph names ignored) with the context they need from the store."""
+             source: str = "input", describe: DescribeLookup | None = None,
+             chunk_triples: int = CHUNK_TRIPLES, progress: Callable[[int], None] | None = None) -> Report:
+    """Validate triples (graph names ignored) with the context they need from the store.
+
+    The context: for every IRI the upload points at without typing it, its rdf:type and
+    skos:inScheme — from the store (leaving out the graphs being replaced). It grows with the
+    upload, not with the store.
+
+    A large upload (the whole register) is cut into chunks of whole resources (each named subject
+    with its blank nodes); a chunk gets the same type context for what it points at elsewhere in
+    the upload. Chunks run in parallel processes. A case and its assessments travel in one (small)
+    upload and are never cut apart.
+    """
+    triples = list(quads)
+    if len(triples) <= chunk_triples:
+        data = _with_context(triples, context, describe, None)
+        report = _run_pyshacl(data, source)
+        if progress:
+            progress(len(triples))
+        return report
+    return _validate_in_chunks(triples, context, describe, source, chunk_triples, progress)
+
+
+def _with_context(triples: list[ox.Quad], context: ContextLookup | None, describe: DescribeLookup | None,
+                  upload: _UploadIndex | None) -> rdflib.Graph:
+    """The data graph: the triples plus rdf:type / skos:inScheme of every IRI they point at
+    without typing it (from the rest of the upload, else from the store). See shapes.ttl's header:
+    such context-only nodes are referred to, never validated as if described here."""
     data = rdflib.Graph()
-    subjects: set[ox.NamedNode] = set()
+    typed: set[ox.NamedNode] = set()
     referenced: set[ox.NamedNode] = set()
-    for quad in quads:
+    rdf_type = str(RDF.type)
+    for quad in triples:
         data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
-        if isinstance(quad.subject, ox.NamedNode):
-            subjects.add(quad.subject)
-        if isinstance(quad.object, ox.NamedNode) and quad.predicate.value != str(RDF.type):
+        if isinstance(quad.subject, ox.NamedNode) and quad.predicate.value == rdf_type:
+            typed.add(quad.subject)
+        if isinstance(quad.object, ox.NamedNode) and quad.predicate.value != rdf_type:
             referenced.add(quad.object)
+    missing = referenced - typed
+    extra: list[ox.Quad] = []
+    if upload is not None:
+        here = {q.subject for q in triples}
+        direct = _direct_properties()
+        for iri in missing & upload.subjects:
+            extra.extend(upload.context(iri))
+            # statements of that resource about this chunk's resources (e.g. the direct triple
+            # <from> dh:supervises <to> that a relation node in this chunk must be accompanied by)
+            extra.extend(q for q in upload.by_subject.get(iri, ()) if q.predicate.value in direct
+                         and (q.object in here or q.object in referenced))
+        missing -= upload.subjects
     if context is not None:
-        for iri in referenced - subjects:
-            for quad in context(iri):
-                data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate),
-                          to_rdflib_term(quad.object)))
-    return _run_pyshacl(data, source)
+        for iri in missing:
+            extra.extend(context(iri))
+    if describe is not None:
+        for iri in {q.subject for q in triples if isinstance(q.subject, ox.NamedNode)} - typed:
+            extra.extend(describe(iri))
+    for quad in extra:
+        data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+    return data
+
+
+class _UploadIndex:
+    """The upload's resources by subject, with the blank nodes under each."""
+
+    def __init__(self, triples: list[ox.Quad]) -> None:
+        self.by_subject: dict[Any, list[ox.Quad]] = {}
+        for quad in triples:
+            self.by_subject.setdefault(quad.subject, []).append(quad)
+        self.subjects = {s for s in self.by_subject if isinstance(s, ox.NamedNode)}
+
+    def context(self, node: ox.NamedNode) -> list[ox.Quad]:
+        """The node's rdf:type and skos:inScheme triples in the upload."""
+        wanted = {p.value for p in CONTEXT_PREDICATES}
+        return [q for q in self.by_subject.get(node, ()) if q.predicate.value in wanted]
+
+    def describe(self, node: Any) -> list[ox.Quad]:
+        """The node's triples and those of the blank nodes it leads to."""
+        out, todo, seen = [], [node], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for quad in self.by_subject.get(current, ()):
+                out.append(quad)
+                if isinstance(quad.object, ox.BlankNode):
+                    todo.append(quad.object)
+        return out
+
+    def chunks(self, size: int) -> Iterator[list[ox.Quad]]:
+        """Whole resources (named subjects with their blank nodes), about `size` triples at a time."""
+        chunk: list[ox.Quad] = []
+        emitted: set[Any] = set()
+        named = [s for s in self.by_subject if isinstance(s, ox.NamedNode)]
+        # blank nodes travel with the named subject above them; free-standing ones come last
+        for subject in [*named, *(s for s in self.by_subject if not isinstance(s, ox.NamedNode))]:
+            if subject in emitted:
+                continue
+            described = self.describe(subject)
+            emitted.update(q.subject for q in described)
+            chunk.extend(described)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _validate_in_chunks(triples: list[ox.Quad], context: ContextLookup | None, describe: DescribeLookup | None,
+                        source: str, size: int, progress: Callable[[int], None] | None) -> Report:
+    import concurrent.futures
+    import multiprocessing
+    import os
+
+    upload = _UploadIndex(triples)
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    report_graph = rdflib.Graph()
+    results: list[Result] = []
+    with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {}
+        for chunk in upload.chunks(size):
+            data = _with_context(chunk, context, describe, upload)
+            futures[pool.submit(_validate_serialised, data.serialize(format="nt"), source)] = len(chunk)
+        for future in concurrent.futures.as_completed(futures):
+            chunk_results, chunk_report = future.result()
+            results.extend(chunk_results)
+            report_graph.parse(data=chunk_report, format="turtle")
+            if progress:
+                progress(futures[future])
+    unique = {(r.severity, r.focus, r.path, r.value, r.message): r for r in results}
+    merged = sorted(unique.values(), key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
+    report_graph.remove((None, SH.conforms, None))
+    for node in report_graph.subjects(RDF.type, SH.ValidationReport):
+        report_graph.add((node, SH.conforms, rdflib.Literal(not any(r.severity == "violation" for r in merged))))
+    return Report(results=merged, graph=report_graph, source=source)
+
+
+def _validate_serialised(ntriples: str, source: str) -> tuple[list[Result], str]:
+    """Worker side of chunked validation: N-Triples in, results and report Turtle out."""
+    data = rdflib.Graph()
+    data.parse(data=ntriples, format="nt")
+    report = _run_pyshacl(data, source)
+    return report.results, report.to_turtle()
 
 
 def _run_pyshacl(data: rdflib.Graph, source: str) -> Report:
     import pyshacl  # imported lazily: it is slow to import and only writes need it
 
     shapes, ontology = _shapes_and_ontology()
+    native = _native_results(data)
     with _pyshacl_lock:
         _conforms, results_graph, _text = pyshacl.validate(
             data, shacl_graph=shapes, ont_graph=ontology, inference=INFERENCE,
             advanced=True, allow_warnings=True, abort_on_first=False,
         )
-    return Report(results=_results(results_graph), graph=results_graph, source=source)
+    results = _results(results_graph)
+    if native:
+        _add_to_report(results_graph, native)
+        results = sorted(results + native, key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
+    return Report(results=results, graph=results_graph, source=source)
+
+
+def _add_to_report(graph: rdflib.Graph, results: list[Result]) -> None:
+    """Record natively evaluated results in the sh:ValidationReport too."""
+    report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None)
+    if report is None:
+        return
+    graph.set((report, SH.conforms, rdflib.Literal(False)))
+    for result in results:
+        node = rdflib.BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.resultSeverity, SH.Violation))
+        graph.add((node, SH.focusNode, rdflib.URIRef(result.focus)))
+        graph.add((node, SH.value, rdflib.URIRef(result.focus)))
+        graph.add((node, SH.sourceShape, rdflib.URIRef(result.shape or "")))
+        graph.add((node, SH.sourceConstraintComponent, rdflib.URIRef(result.constraint or "")))
+        for lang, message in result.messages.items():
+            graph.add((node, SH.resultMessage, rdflib.Literal(message, lang=None if lang == "und" else lang)))
 
 
 def _results(graph: rdflib.Graph) -> list[Result]:

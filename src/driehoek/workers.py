@@ -124,6 +124,8 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str
     kwargs: dict[str, Any] = {}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) if g else ox.DefaultGraph() for g in job.default_graphs]
+    elif sparql_module.has_dataset_clause(job.sparql):
+        pass  # the query's own FROM / FROM NAMED decide (the snapshot holds public graphs only)
     elif job.exclude_from_default:
         hidden = set(job.exclude_from_default)
         kwargs["default_graph"] = [ox.DefaultGraph(), *(g for g in store.named_graphs()
