@@ -102,7 +102,9 @@ def bundled_sources() -> list[tuple[str, Path]]:
                                      ("shapes", root / "ontology" / "shapes.ttl")]
     found += [(f"schemes/{p.name}", p) for p in sorted((root / "ontology" / "schemes").glob("*.ttl"))]
     data = root / "data"
-    order = ["organisations", "relations", "community", "cases", "monitor"]
+    # what a file points at must be loaded before it: organisations, then what relates them,
+    # then cases (assessed by an organisation), then meetings (discussing cases) and the monitor
+    order = ["organisations", "relations", "cases", "community", "monitor"]
 
     def rank(path: Path) -> tuple[int, str]:
         top = path.relative_to(data).parts[0]
