@@ -30,7 +30,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
         meta_graph=settings.graph_base + "meta",
     )
 
-    from .web import api, graphs, sparql
+    from .web import api, graphs, i18n, sparql
+
+    i18n.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
