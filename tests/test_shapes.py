@@ -531,3 +531,23 @@ def test_organisation_types_carry_the_register_codes() -> None:
 
 def test_themes_are_a_dozen() -> None:
     assert 10 <= len(_scheme("theme")) <= 12
+
+
+# ------------------------------------------------------------------------------------------------
+# docs/model.md
+# ------------------------------------------------------------------------------------------------
+
+MODEL_QUERIES = re.findall(r"```sparql\n(.*?)```", (ROOT / "docs" / "model.md").read_text("utf-8"), re.S)
+
+
+def test_model_md_has_the_common_questions() -> None:
+    assert 6 <= len(MODEL_QUERIES) <= 8
+
+
+@pytest.mark.parametrize("query", MODEL_QUERIES, ids=[f"q{i + 1}" for i in range(len(MODEL_QUERIES))])
+def test_model_md_query_runs(query: str) -> None:
+    store = ox.Store()
+    store.load(input=(DATA / "case-published-ok.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    for scheme in SCHEMES:
+        store.load(path=str(scheme), format=ox.RdfFormat.TURTLE)
+    assert isinstance(list(store.query(query)), list)
