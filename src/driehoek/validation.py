@@ -126,9 +126,6 @@ def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
     root = resources.files("driehoek") / "ontology"
     shapes = rdflib.Graph()
     shapes.parse(data=(root / "shapes.ttl").read_text("utf-8"), format="turtle")
-    # evaluated natively with Oxigraph (see _native_results); pyshacl would run its sh:ask through
-    # rdflib's SPARQL engine once per relation, some 2 ms each: 20 s for the register alone
-    shapes.remove((None, DIRECT_TRIPLE, None))
     ontology = rdflib.Graph()
     ontology.parse(data=(root / "driehoek.ttl").read_text("utf-8"), format="turtle")
     schemes = root / "schemes"
@@ -144,49 +141,6 @@ def _direct_properties() -> frozenset[str]:
     """The direct relation properties (dh:directProperty of the relation types in the schemes)."""
     _shapes, ontology = _shapes_and_ontology()
     return frozenset(str(o) for o in ontology.objects(None, rdflib.URIRef(DH + "directProperty")))
-
-
-DHSH = "https://w3id.org/driehoek/def/shapes#"
-DIRECT_TRIPLE = rdflib.URIRef(DHSH + "directTriple")
-_DIRECT_TRIPLE_QUERY = """
-PREFIX dh: <https://w3id.org/driehoek/def#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT DISTINCT ?relation WHERE {
-    ?relation a ?type ; dh:relationType ?relationType ; dh:from ?from ; dh:to ?to .
-    ?type rdfs:subClassOf* dh:Relation .
-    ?relationType dh:directProperty ?property .
-    FILTER NOT EXISTS { ?from ?property ?to }
-}"""
-
-
-@functools.cache
-def _direct_triple_component() -> tuple[str | None, dict[str, str]]:
-    """The shape that asks for the direct triple, and the messages of the component."""
-    root = resources.files("driehoek") / "ontology"
-    shapes = rdflib.Graph().parse(data=(root / "shapes.ttl").read_text("utf-8"), format="turtle")
-    shape = next(iter(shapes.subjects(DIRECT_TRIPLE, rdflib.Literal(True))), None)
-    messages: dict[str, str] = {}
-    for validator in shapes.objects(rdflib.URIRef(DHSH + "DirectTripleConstraintComponent"), SH.validator):
-        for message in shapes.objects(validator, SH.message):
-            messages[getattr(message, "language", None) or "und"] = str(message)
-    return (str(shape) if shape is not None else None), messages
-
-
-def _native_results(data: rdflib.Graph) -> list[Result]:
-    """dhsh:DirectTripleConstraintComponent, evaluated with Oxigraph over the same data graph."""
-    shape, messages = _direct_triple_component()
-    if shape is None:
-        return []
-    _shapes, ontology = _shapes_and_ontology()
-    store = ox.Store()
-    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    store.load(ontology.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    results = []
-    for row in store.query(_DIRECT_TRIPLE_QUERY):
-        relation = row["relation"].value
-        results.append(Result("violation", relation, None, relation, messages.get("en", ""), dict(messages),
-                              shape, DHSH + "DirectTripleConstraintComponent"))
-    return results
 
 
 _pyshacl_lock = threading.Lock()  # pyshacl mutates shared graphs while validating
@@ -359,41 +313,18 @@ def _run_pyshacl(data: rdflib.Graph, source: str) -> Report:
     import pyshacl  # imported lazily: it is slow to import and only writes need it
 
     shapes, ontology = _shapes_and_ontology()
-    native = _native_results(data)
     with _pyshacl_lock:
         _conforms, results_graph, _text = pyshacl.validate(
             data, shacl_graph=shapes, ont_graph=ontology, inference=INFERENCE,
             advanced=True, allow_warnings=True, abort_on_first=False,
         )
-    results = _results(results_graph)
-    if native:
-        _add_to_report(results_graph, native)
-        results = sorted(results + native, key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
-    return Report(results=results, graph=results_graph, source=source)
-
-
-def _add_to_report(graph: rdflib.Graph, results: list[Result]) -> None:
-    """Record natively evaluated results in the sh:ValidationReport too."""
-    report = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None)
-    if report is None:
-        return
-    graph.set((report, SH.conforms, rdflib.Literal(False)))
-    for result in results:
-        node = rdflib.BNode()
-        graph.add((report, SH.result, node))
-        graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.resultSeverity, SH.Violation))
-        graph.add((node, SH.focusNode, rdflib.URIRef(result.focus)))
-        graph.add((node, SH.value, rdflib.URIRef(result.focus)))
-        graph.add((node, SH.sourceShape, rdflib.URIRef(result.shape or "")))
-        graph.add((node, SH.sourceConstraintComponent, rdflib.URIRef(result.constraint or "")))
-        for lang, message in result.messages.items():
-            graph.add((node, SH.resultMessage, rdflib.Literal(message, lang=None if lang == "und" else lang)))
+    return Report(results=_results(results_graph), graph=results_graph, source=source)
 
 
 def _results(graph: rdflib.Graph) -> list[Result]:
     results = []
-    for node in graph.subjects(RDF.type, SH.ValidationResult):
+    # the report's own results; nested sh:detail results (of a failing sh:node) only explain them
+    for node in graph.objects(None, SH.result):
         messages: dict[str, str] = {}
         for message in graph.objects(node, SH.resultMessage):
             lang = getattr(message, "language", None) or "und"
