@@ -32,7 +32,10 @@ def _agent() -> str:
 
 @contextmanager
 def _service(ctx: click.Context) -> Iterator[Driehoek]:
-    service = Driehoek(ctx.obj["settings"])
+    try:
+        service = Driehoek(ctx.obj["settings"])
+    except DriehoekError as err:
+        _fail(err.message, EXIT_USAGE)
     try:
         yield service
     except formats.UnknownFormat as err:

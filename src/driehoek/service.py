@@ -25,7 +25,8 @@ from .config import Settings
 from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, StoreError,
                      ValidationFailed)
 from .iris import DH, XSD, graph_iri_for_path, slugify
-from .store import Activity, CommitResult, EmbeddedStore, GraphWrite, SnapshotReader, parse, sha256_of
+from .store import (Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader, parse,
+                    sha256_of)
 
 Progress = Callable[[int], None]
 
@@ -127,6 +128,9 @@ class Driehoek:
     """driehoek's operations on one data directory."""
 
     def __init__(self, settings: Settings) -> None:
+        if settings.store:
+            raise StoreError(f"DRIEHOEK_STORE={settings.store!r}: a remote SPARQL 1.1 store is not supported "
+                             "yet; leave DRIEHOEK_STORE empty to use the embedded store")
         self.settings = settings
         self._store: EmbeddedStore | None = None
         self.reader = SnapshotReader(settings.data_dir / "snapshots")
@@ -243,9 +247,15 @@ class Driehoek:
         """Stream a large trusted file into one graph with bounded memory; the gate is skipped."""
         with source.open() as raw:
             stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
-            quads = parse(stream, source.fmt, base_iri=self.settings.base_iri, source_name=source.name)
+            data: Iterable[ox.Quad] | RawInput
+            if source.fmt.is_dataset:  # each quad is moved into the target graph, one by one
+                data = parse(stream, source.fmt, base_iri=self.settings.base_iri, source_name=source.name)
+            else:  # parsed and written by pyoxigraph's bulk loader (docs/benchmarks.md: 2.5x faster)
+                direct = source.path is not None and progress is None and not source.path.name.endswith(".gz")
+                data = RawInput(source.fmt, path=source.path if direct else None, stream=None if direct else stream,
+                                base_iri=self.settings.base_iri, source_name=source.name)
             activity = Activity("bulk-load", agent, Path(source.name).name, source.sha256(), "skipped")
-            commit = self.store.commit([GraphWrite(target, mode, quads)], activity, bulk=True)
+            commit = self.store.commit([GraphWrite(target, mode, data)], activity, bulk=True)
         self.store.publish_snapshot()
         return LoadOutcome(commit)
 
