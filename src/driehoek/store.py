@@ -52,13 +52,25 @@ class Activity:
     id: str = field(default_factory=lambda: f"urn:uuid:{uuid.uuid4()}")
 
 
+@dataclass(frozen=True)
+class RawInput:
+    """A serialised graph for pyoxigraph's bulk loader, which parses and writes it in Rust: a
+    trusted bulk load never turns its millions of triples into Python objects one by one."""
+
+    fmt: formats.Format  # a graph format (the triples all go into the graph written)
+    path: Path | None = None  # read by pyoxigraph itself (fastest) ...
+    stream: IO[bytes] | None = None  # ... or through Python (gzip, progress bars)
+    base_iri: str | None = None
+    source_name: str = "input"
+
+
 @dataclass
 class GraphWrite:
     """One graph's part of a commit: replace, merge into, or delete a graph."""
 
     graph: GraphName
     mode: str  # "create" (must not exist), "replace", "merge", "delete"
-    quads: Iterable[ox.Quad] = ()
+    quads: Iterable[ox.Quad] | RawInput = ()
     staged: ox.NamedNode | None = None
     triples: int = 0
 
@@ -269,9 +281,12 @@ class EmbeddedStore:
         self._store.flush()
         return CommitResult(activity.id, {graph.value: write.triples}, {graph.value: self.etag(graph)})
 
-    def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad], *, bulk: bool,
+    def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad] | RawInput, *, bulk: bool,
                progress: Callable[[int], None] | None) -> int:
         """Write quads into a staging graph; bulk mode keeps memory bounded for huge files."""
+        if isinstance(quads, RawInput):
+            self._bulk_load(staging, quads)
+            return self.triple_count(staging)
         batch: list[ox.Quad] = []
         size = 50_000 if bulk else 1_000_000_000
         for quad in quads:
@@ -285,7 +300,24 @@ class EmbeddedStore:
             (self._store.bulk_extend if bulk else self._store.extend)(batch)
             if progress:
                 progress(len(batch))
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, staging))
+        return self.triple_count(staging)
+
+    def _bulk_load(self, graph: ox.NamedNode, raw: RawInput) -> None:
+        """pyoxigraph's bulk loader into one graph (blank nodes get fresh ids, as in `parse`); not
+        atomic by itself: callers write into a staging graph or behind a loading marker."""
+        if raw.fmt.rdf is None or raw.fmt.is_dataset:
+            raise ValueError(f"{raw.fmt.name} is not a graph format")
+        kwargs: dict[str, Any] = {"format": raw.fmt.rdf, "base_iri": raw.base_iri, "to_graph": graph}
+        if raw.path is not None:
+            kwargs["path"] = str(raw.path)
+        else:
+            kwargs["input"] = raw.stream
+        try:
+            self._store.bulk_load(**kwargs)
+        except SyntaxError as err:
+            raise syntax_error(err, raw.source_name) from err
+        except (UnicodeDecodeError, ValueError, OSError) as err:  # as in `parse`
+            raise SyntaxErrorInInput(f"{raw.source_name}: {err}", source=raw.source_name) from err
 
     def _commit_update(self, writes: list[GraphWrite], activity: Activity) -> str:
         """The single SPARQL Update that makes a write visible, with its provenance."""
@@ -303,13 +335,13 @@ class EmbeddedStore:
         for write in writes:
             target = _sparql_term(write.graph) if isinstance(write.graph, ox.NamedNode) else "DEFAULT"
             target_iri = _graph_subject(write.graph, self.graph_base)
-            before = self.triple_count(write.graph)
+            # a bulk-created graph was empty before: no need to count what was just written
+            before = 0 if write.mode == "loaded" else self.triple_count(write.graph)
             if write.mode == "delete":
                 ops.append(f"DROP SILENT {'GRAPH ' + target if target != 'DEFAULT' else 'DEFAULT'}")
                 after = 0
             elif write.mode == "loaded":
                 after = write.triples  # written in place by _bulk_create
-                before = 0
             elif write.mode == "merge":
                 ops.append(f"ADD SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
                 ops.append(f"DROP SILENT GRAPH {_sparql_term(write.staged)}")
@@ -372,8 +404,10 @@ class EmbeddedStore:
         return any(True for _ in self._store.quads_for_pattern(graph, None, None, self.meta_graph))
 
     def triple_count(self, graph: GraphName, exact: bool = False) -> int:
-        """Triples in a graph."""
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+        """Triples in a graph (counted by Oxigraph: 20x faster than iterating quads in Python)."""
+        pattern = f"GRAPH {graph} {{ ?s ?p ?o }}" if isinstance(graph, ox.NamedNode) else "?s ?p ?o"
+        solutions = self._store.query(f"SELECT (COUNT(*) AS ?c) WHERE {{ {pattern} }}")
+        return int(next(iter(solutions))["c"].value)
 
     def etag(self, graph: str | GraphName) -> str:
         """The graph's current ETag (changes with every committed write to it)."""
@@ -550,5 +584,5 @@ def sha256_of(path_or_bytes: Path | bytes) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["Activity", "CommitResult", "EmbeddedStore", "GraphInfo", "GraphWrite", "SnapshotReader",
+__all__ = ["Activity", "CommitResult", "EmbeddedStore", "GraphInfo", "GraphWrite", "RawInput", "SnapshotReader",
            "parse", "sha256_of", "RDF_TYPE"]
