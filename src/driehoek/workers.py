@@ -44,17 +44,26 @@ class QueryJob:
     base_iri: str | None = None  # resolves relative IRIs in the query (SPARQL Protocol: service-defined)
 
 
+# Results up to this size come back over the pipe; larger ones through a spool file on disk. A
+# lookup's few hundred bytes then cost no file to create, write, stat, read and unlink on both sides.
+INLINE_RESULT_BYTES = 256 * 1024
+
+
 @dataclass
 class QueryOutcome:
-    """A finished query: its kind, the format chosen and the spooled result."""
+    """A finished query: its kind, the format chosen and the result, in memory or spooled."""
 
     kind: str
     format: formats.Format
     path: Path
     size: int
+    data: bytes | None = None  # a small result, sent back over the pipe (no spool file then)
 
     def stream(self, chunk: int = 1 << 16) -> Iterator[bytes]:
         """The result bytes; the spool file is removed once read (or abandoned)."""
+        if self.data is not None:
+            yield self.data
+            return
         try:
             with open(self.path, "rb") as handle:
                 while block := handle.read(chunk):
@@ -72,6 +81,49 @@ class QueryOutcome:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+class _SpillingWriter:
+    """Where a worker serialises a result: memory up to `limit` bytes, past that the spool file
+    (so a huge result never sits in the worker's memory)."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        self.path, self.limit = path, limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.file: Any = None
+
+    def write(self, data: bytes) -> int:
+        n = len(data)
+        if self.file is None:
+            if self.size + n <= self.limit:
+                self.parts.append(bytes(data))
+                self.size += n
+                return n
+            self.file = open(self.path, "wb")
+            self.file.writelines(self.parts)
+            self.parts = []
+        self.file.write(data)
+        self.size += n
+        return n
+
+    def flush(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+
+    def finish(self) -> bytes | None:
+        """The result if it stayed in memory; None when it is in the spool file (closed now)."""
+        if self.file is None:
+            return b"".join(self.parts)
+        self.file.close()
+        return None
+
+    def discard(self) -> None:
+        """Drop what was written (the query failed while its result was being written)."""
+        if self.file is not None:
+            self.file.close()
+            Path(self.path).unlink(missing_ok=True)
+        self.parts = []
 
 
 def _withdrawn(store: Any, meta_graph: str) -> frozenset[str]:
@@ -111,7 +163,8 @@ def _worker_main(conn: Connection, snapshot_root: str, memory_mib: int, meta_gra
             conn.send(("error", ("DriehoekError", f"query failed: {err}", {})))
 
 
-def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str, int]:
+def _run_job(reader: Any, job: QueryJob, meta_graph: str = "",
+             inline_limit: int = INLINE_RESULT_BYTES) -> tuple[str, str, int, bytes | None]:
     import pyoxigraph as ox
 
     from . import sparql as sparql_module
@@ -151,14 +204,19 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "") -> tuple[str, str
         offered = ", ".join(f.media_type for f in sparql_module.offered_formats(kind))
         raise NotAcceptable(f"the query gives a {kind} result; it can be had as: {offered}")
     fmt = formats.by_name(name, sparql_module.offered_formats(kind))
+    out = _SpillingWriter(job.spool, inline_limit)
     try:
-        with open(job.spool, "wb") as out:
-            sparql_module.serialize(results, fmt, out)
+        sparql_module.serialize(results, fmt, out)
     except SyntaxError as err:  # some errors only surface while iterating
+        out.discard()
         raise syntax_error(err, "query") from err
     except (OSError, RuntimeError) as err:
+        out.discard()
         raise BadRequest(f"query failed: {err}") from err
-    return kind, fmt.name, os.path.getsize(job.spool)
+    except BaseException:
+        out.discard()
+        raise
+    return kind, fmt.name, out.size, out.finish()
 
 
 def _term(kind: str, value: str, extra: str) -> Any:
@@ -251,10 +309,10 @@ class QueryPool:
             healthy = True
             if status == "error":
                 raise _rebuild_error(payload)
-            kind, fmt_name, size = payload
+            kind, fmt_name, size, data = payload
             from .sparql import offered_formats
 
-            return QueryOutcome(kind, formats.by_name(fmt_name, offered_formats(kind)), spool, size)
+            return QueryOutcome(kind, formats.by_name(fmt_name, offered_formats(kind)), spool, size, data)
         except BaseException:
             spool.unlink(missing_ok=True)
             raise
