@@ -585,6 +585,11 @@ class Pages:
             return "ok"
         return "withdrawn" if withdrawn else "missing"
 
+    def kind(self, iri: str) -> str:
+        """organisation, case, ... (see resource_kind) from the resource's types and IRI."""
+        types = {t.value for t in self.objects(_n(iri), RDF_TYPE) if isinstance(t, ox.NamedNode)}
+        return resource_kind(iri, self.base, types)
+
     def tombstone(self, iri: str) -> Tombstone:
         """Who withdrew the graph that held the resource, when and why."""
         node = _n(iri)
@@ -1292,12 +1297,12 @@ SELECT DISTINCT ?item ?kind ?label WHERE {
 
 # -- the triangle diagram --------------------------------------------------------------------------
 
-DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 760, 600
+DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 760, 566
 BOX_WIDTH, BOX_HEIGHT, BOX_GAP = 290, 40, 6
 PER_CORNER = 5
 # the top-left of each corner's column of boxes, and where its caption goes
-REGIONS = {"politics": (235, 46), "implementation": (15, 352), "supervision": (455, 352)}
-CAPTIONS = {"politics": (380, 28), "implementation": (160, 334), "supervision": (600, 334)}
+REGIONS = {"politics": (235, 40), "implementation": (10, 330), "supervision": (460, 330)}
+CAPTIONS = {"politics": (380, 26), "implementation": (155, 316), "supervision": (605, 316)}
 
 
 def layout_triangle(view: OrganisationView, short_name: Callable[[str], str]) -> Triangle:
@@ -1327,15 +1332,15 @@ def layout_triangle(view: OrganisationView, short_name: Callable[[str], str]) ->
             y = y0 + slot * (BOX_HEIGHT + BOX_GAP)
             full = pick(party.link.labels, party.link.iri)
             caption = {lang: " · ".join(ROLE_LABELS[r][lang] for r in party.roles) for lang in ("nl", "en")}
-            nodes.append(Node(x0, y, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(party.link.iri), 34),
-                              {lang: _fit(text, 44) for lang, text in caption.items()}, party.link.href, full))
+            nodes.append(Node(x0, y, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(party.link.iri), 30),
+                              {lang: _fit(text, 42) for lang, text in caption.items()}, party.link.href, full))
             slot += 1
         if len(shown) < len(parties):
             y = y0 + slot * (BOX_HEIGHT + BOX_GAP)
             nodes.append(Node(x0, y, BOX_WIDTH, BOX_HEIGHT, f"+{len(parties) - len(shown)}", {}, "#relations",
                               "", more=len(parties) - len(shown)))
     fx, fy = focal_xy
-    focal = Node(fx, fy, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(view.resource.iri), 34), {}, None, name, focal=True)
+    focal = Node(fx, fy, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(view.resource.iri), 30), {}, None, name, focal=True)
     edges = []
     focal_region = focal_corner or "centre"
     for node in nodes:
@@ -1345,7 +1350,8 @@ def layout_triangle(view: OrganisationView, short_name: Callable[[str], str]) ->
         style = "supervision" if region == "supervision" else "politics" if region == "politics" else "other"
         edges.append(Edge(fx + BOX_WIDTH // 2, fy + BOX_HEIGHT // 2, node.x + node.width // 2,
                           node.y + node.height // 2, style))
-    points = [(380, 170), (160, 470), (600, 470)]
+    # the triangle runs through the first box of each corner
+    points = [(x0 + BOX_WIDTH // 2, y0 + BOX_HEIGHT // 2) for x0, y0 in REGIONS.values()]
     polygon = " ".join(f"{x},{y}" for x, y in points)
     return Triangle(DIAGRAM_WIDTH, DIAGRAM_HEIGHT, dict(CAPTIONS), polygon, [focal, *nodes], edges, by_corner)
 

@@ -1,0 +1,192 @@
+"""The browsing UI: home, organisations (filters, search, pages), cases, criteria, themes, meetings,
+monitor editions, search. Views parse the request, ask pages.py, render a template.
+
+Also the site-wide guard rails of HTML: a Content-Security-Policy on every HTML response (no inline
+script or style anywhere; scripts and styles come from /static only) and `nosniff`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import urllib.parse
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from .. import pages, queries
+from ..errors import BadRequest, DriehoekError
+from .i18n import LANGUAGES, current_language
+from .resources import current_snapshot, render_error_page
+
+bp = Blueprint("browse", __name__)
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+MAX_QUERY = 200  # characters of a search text
+
+
+@bp.after_app_request
+def _security_headers(response: Response) -> Response:
+    """Every HTML page, whoever renders it: a strict CSP (scripts and styles from /static only)."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    """Helpers for every template: names in the chosen language with their language tag, dates,
+    the URL of this page in the other language, the named queries."""
+    lang = current_language()
+
+    def chosen(labels: dict[str, str] | None, fallback: str = "") -> dict[str, str]:
+        text, tag = pages.pick_lang(labels, lang)
+        return {"text": text or fallback, "lang": tag if text else ""}
+
+    def date_text(value: str | None) -> str:
+        if not value:
+            return ""
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        if lang == "en":
+            return f"{day.day} {MONTHS['en'][day.month - 1]} {day.year}"
+        return f"{day.day} {MONTHS['nl'][day.month - 1]} {day.year}"
+
+    def url_with(**changes: Any) -> str:
+        args = {k: v for k, v in request.args.items(multi=False)}
+        args.update({k: v for k, v in changes.items()})
+        args = {k: v for k, v in args.items() if v not in (None, "")}
+        return request.path + ("?" + urllib.parse.urlencode(args) if args else "")
+
+    def number(value: int) -> str:
+        grouped = f"{value:,}"
+        return grouped.replace(",", ".") if lang == "nl" else grouped
+
+    return {"chosen": chosen, "date_text": date_text, "url_with": url_with, "languages": LANGUAGES,
+            "number": number, "wrap": lambda text, width: textwrap.wrap(text, width),
+            "role_labels": pages.ROLE_LABELS, "named_examples": lambda: named_examples(lang)}
+
+
+def named_examples(lang: str) -> list[dict[str, str]]:
+    """The named queries as examples for the SPARQL editor: title, and the text with the default
+    parameter values bound, so that each runs as it stands."""
+    examples = []
+    for query in queries.all_queries().values():
+        title = query.title_in(lang) if hasattr(query, "title_in") else query.title
+        try:
+            text = query.with_values({}) if hasattr(query, "with_values") else query.text
+        except (ValueError, DriehoekError):
+            text = query.text
+        examples.append({"name": query.name, "title": title, "text": text})
+    return sorted(examples, key=lambda e: pages.sort_key(e["title"]))
+
+
+@bp.errorhandler(DriehoekError)
+def _error(error: DriehoekError) -> ResponseReturnValue:
+    return render_error_page(error)
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """What driehoek is, how much it holds, and the ways in."""
+    reader = current_snapshot().pages()
+    cases = [c for c in reader.cases() if c["status_key"] == "published"][:3]
+    return render_template("home.html", counts=reader.counts(), cases=cases, facets=reader.facets())
+
+
+@bp.get("/organisations")
+def organisations() -> ResponseReturnValue:
+    """Organisations: filter by type, corner and ministry, search in names, fifty to a page."""
+    reader = current_snapshot().pages()
+    facets = reader.facets()
+    type_slug = _choice("type", [t["slug"] for t in facets["types"]])
+    corner = _choice("corner", [c["slug"] for c in facets["corners"]])
+    ministries = {m["iri"].rsplit("/", 1)[-1]: m["iri"] for m in facets["ministries"]}
+    ministry_code = _choice("ministry", list(ministries))
+    text = _text()
+    listing = reader.organisations(current_language(), type_slug=type_slug, corner=corner,
+                                   ministry=ministries.get(ministry_code, ""), text=text, page=_page())
+    return render_template("organisations.html", listing=listing, facets=facets, type_slug=type_slug,
+                           corner=corner, ministry=ministry_code, q=text)
+
+
+@bp.get("/cases")
+def cases() -> ResponseReturnValue:
+    """The success stories with their four ratings."""
+    reader = current_snapshot().pages()
+    return render_template("cases.html", cases=reader.cases(), criteria=reader.criteria())
+
+
+@bp.get("/criteria")
+def criteria() -> ResponseReturnValue:
+    """The four criteria, their questions, and how the cases score on each."""
+    reader = current_snapshot().pages()
+    return render_template("criteria.html", criteria=reader.criteria(), ratings=reader.rating_scale())
+
+
+@bp.get("/themes")
+def themes() -> ResponseReturnValue:
+    """The themes of the learning community."""
+    reader = current_snapshot().pages()
+    return render_template("themes.html", themes=reader.themes())
+
+
+@bp.get("/events")
+def events() -> ResponseReturnValue:
+    """The meetings of the learning community."""
+    reader = current_snapshot().pages()
+    return render_template("events.html", events=reader.events())
+
+
+@bp.get("/monitor")
+def monitor() -> ResponseReturnValue:
+    """The editions of the Staat van de Uitvoering; each year's report is at /monitor/{year}."""
+    reader = current_snapshot().pages()
+    return render_template("monitor.html", editions=reader.monitor_editions())
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    """Names of organisations, cases, themes and meetings that contain the text."""
+    text = _text()
+    reader = current_snapshot().pages()
+    results = reader.search(text) if text else {kind: [] for kind in pages.SEARCH_KINDS}
+    return render_template("search.html", q=text, results=results,
+                           total=sum(len(v) for v in results.values()))
+
+
+# -- request parsing ------------------------------------------------------------------------------
+
+def _choice(name: str, allowed: list[str]) -> str:
+    value = request.args.get(name, "").strip()
+    if value and value not in allowed:
+        raise BadRequest(f"unknown {name} {value!r}; choose one of: {', '.join(sorted(allowed))}", parameter=name)
+    return value
+
+
+def _text() -> str:
+    text = " ".join(request.args.get("q", "").split())
+    if len(text) > MAX_QUERY:
+        raise BadRequest(f"the search text is longer than {MAX_QUERY} characters", parameter="q")
+    return text
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1

@@ -1,0 +1,275 @@
+"""Dereferenceable IRIs: /id/{kind}/{slug} (303), /doc/{kind}/{slug}[.suffix], /org/{code}[.suffix],
+/def[.suffix] and /def/{scheme}[/{concept}][.suffix].
+
+A document is negotiated by suffix first, then `?format=`, then Accept (HTML for browsers, Turtle
+for `*/*`). Every representation carries an ETag (the snapshot, the IRI, the format and, for HTML,
+the language) and Last-Modified (when the snapshot was published), answers 304 to If-None-Match /
+If-Modified-Since, and links to its alternates and to the IRI it is about. The path, never the
+Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherever driehoek runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.http import is_resource_modified
+
+from .. import formats, negotiation, pages
+from ..config import Settings
+from ..errors import DriehoekError, Gone, NotAcceptable, NotFound
+from .i18n import current_language
+
+bp = Blueprint("resources", __name__)
+
+# What a resource can be had as, by Accept: Turtle first, so that `*/*` (curl) gets RDF; browsers
+# ask for text/html explicitly and get the page.
+OFFERED: tuple[formats.Format, ...] = (*formats.GRAPH_FORMATS, formats.HTML)
+SUFFIXES: dict[str, formats.Format] = {fmt.suffix: fmt for fmt in OFFERED}
+# The alternates a Link header and a page point to, in the order people look for them.
+ALTERNATES: tuple[formats.Format, ...] = (formats.HTML, formats.TURTLE, formats.JSONLD, formats.NTRIPLES,
+                                          formats.RDFXML)
+SNAPSHOT_HOLDER = "driehoek.pages"
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return current_app.config["DRIEHOEK_SETTINGS"]
+
+
+def current_snapshot() -> pages.Snapshot:
+    """The newest snapshot as pages read it (its caches are shared by every request on it)."""
+    service = current_app.extensions["driehoek"]
+    for _attempt in range(3):
+        before = service.reader.directory.current()
+        store = service.snapshot()
+        if service.reader.path == before:
+            break  # the store we hold is the snapshot `before` names: the ETag will not lie
+    key = before.name if before is not None else ""
+    holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER, {})
+    snapshot = holder.get("current")
+    if snapshot is None or snapshot.key != key or snapshot.store is not store:
+        snapshot = pages.Snapshot(store, key=key, base_iri=settings().base_iri,
+                                  withdrawn=service.withdrawn_graphs(store), modified=pages.snapshot_time(key))
+        holder["current"] = snapshot
+    return snapshot
+
+
+def split_suffix(name: str) -> tuple[str, formats.Format | None]:
+    """("digid", TURTLE) for "digid.ttl"; ("digid", None) without a suffix; NotFound for an unknown one."""
+    stem, dot, suffix = name.partition(".")
+    if not dot:
+        return name, None
+    fmt = SUFFIXES.get("." + suffix)
+    if fmt is None:
+        raise NotFound(f"no representation {name!r}; use one of " + ", ".join(SUFFIXES))
+    return stem, fmt
+
+
+def wants_html() -> bool:
+    """True when the client prefers HTML to JSON (a browser)."""
+    accept = request.accept_mimetypes
+    return accept.best_match(["application/json", "text/html"]) == "text/html" and \
+        accept["text/html"] > accept["application/json"]
+
+
+# -- /id: 303 See Other ---------------------------------------------------------------------------
+
+@bp.route("/id/<kind>/<slug>", methods=["GET", "HEAD"])
+def identifier(kind: str, slug: str) -> ResponseReturnValue:
+    """The IRI of a thing, not a document: 303 See Other to the document about it."""
+    if pages.iri_for_path(kind, slug, settings().base_iri) is None:
+        raise NotFound(f"no resource /id/{kind}/{slug}: a kind is one of case, organisation, criterion, "
+                       "theme, event, monitor, relation, assessment, and a slug lower-case words joined by '-'")
+    target = f"/doc/{kind}/{slug}"
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    response = redirect(target, 303)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.vary.add("Accept")
+    return response
+
+
+# -- /doc and /org: the documents -----------------------------------------------------------------
+
+@bp.route("/doc/<kind>/<name>", methods=["GET", "HEAD"])
+def document(kind: str, name: str) -> ResponseReturnValue:
+    """The document about {base}id/{kind}/{slug}, in the negotiated format."""
+    slug, fmt = split_suffix(name)
+    iri = pages.iri_for_path(kind, slug, settings().base_iri)
+    if iri is None:
+        raise NotFound(f"no resource /doc/{kind}/{name}")
+    return serve(iri, fmt, f"/doc/{kind}/{slug}")
+
+
+@bp.route("/org/<name>", methods=["GET", "HEAD"])
+def organisation(name: str) -> ResponseReturnValue:
+    """The document about an organisation identified by its TOOI IRI (/org/zb000117 is UWV)."""
+    code, fmt = split_suffix(name)
+    reader = current_snapshot().pages()
+    iri = reader.organisation_iri(code)
+    if iri is None:
+        raise NotFound(f"no organisation with the TOOI code {code!r}")
+    return serve(iri, fmt, f"/org/{code}", reader)
+
+
+@bp.route("/def/<path:rest>", methods=["GET", "HEAD"])
+def concept(rest: str) -> ResponseReturnValue:
+    """A concept scheme or concept of the vocabulary: /def/rating, /def/rating/success."""
+    head, _, last = rest.rpartition("/")
+    last, fmt = split_suffix(last)
+    path = f"{head}/{last}" if head else last
+    iri = pages.concept_iri(path, settings().base_iri)
+    if iri is None:
+        raise NotFound(f"no term /def/{rest}")
+    return serve(iri, fmt, f"/def/{path}")
+
+
+def serve(iri: str, fmt: formats.Format | None, path: str, reader: pages.Pages | None = None) -> Response:
+    """One resource in one format, with validators, alternates and the 404/410 rules."""
+    snapshot = current_snapshot()
+    reader = reader or snapshot.pages()
+    state = reader.status(iri)
+    if state == "missing":
+        raise NotFound(f"no resource {iri}", iri=iri)
+    if state == "withdrawn":
+        raise gone(reader.tombstone(iri))
+    fmt = fmt or negotiate()
+    response = conditional(snapshot, iri, fmt, path)
+    if response.status_code == 304:
+        return response
+    if fmt is formats.HTML:
+        body = render_resource(reader, iri, path)
+    else:
+        body = serialize(reader.describe(iri), fmt)
+    response.set_data(body)
+    return response
+
+
+def negotiate() -> formats.Format:
+    """The format by `?format=` or Accept, or 406."""
+    chosen = negotiation.choose(request.accept_mimetypes, request.args.getlist("format"), OFFERED, "graph")
+    if chosen is None:
+        raise NotAcceptable("a resource can be had as: " + ", ".join(f.media_type for f in OFFERED)
+                            + " (Accept header, ?format=, or a suffix: " + ", ".join(SUFFIXES) + ")")
+    return chosen
+
+
+def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: str) -> Response:
+    """An empty response carrying the validators and links; 304 when the client's copy is current."""
+    lang = current_language() if fmt is formats.HTML else ""
+    etag = hashlib.sha256(f"{snapshot.key}|{iri}|{fmt.name}|{lang}".encode()).hexdigest()[:32]
+    response = Response(content_type=fmt.content_type)
+    response.set_etag(etag)
+    response.last_modified = snapshot.modified.replace(microsecond=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Link"] = link_header(iri, path)
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    if request.path != path + fmt.suffix:
+        response.headers["Content-Location"] = path + fmt.suffix
+    if not is_resource_modified(request.environ, etag=etag, last_modified=response.last_modified):
+        response.status_code = 304
+        response.headers.pop("Content-Type", None)
+        return response
+    return response
+
+
+def link_header(iri: str, path: str) -> str:
+    """RFC 8288 links: the IRI the document is about (canonical) and each alternate format."""
+    links = [f'<{iri}>; rel="canonical"']
+    links += [f'<{path}{fmt.suffix}>; rel="alternate"; type="{fmt.media_type}"' for fmt in ALTERNATES]
+    return ", ".join(links)
+
+
+def alternates(path: str) -> list[tuple[formats.Format, str]]:
+    """(format, href) of each alternate, for the page's <link rel=alternate> and download links."""
+    return [(fmt, path + fmt.suffix) for fmt in ALTERNATES if fmt is not formats.HTML]
+
+
+def serialize(triples: list[ox.Triple], fmt: formats.Format) -> bytes:
+    """Triples in an RDF format (as the default graph for TriG / N-Quads)."""
+    assert fmt.rdf is not None
+    if fmt.is_dataset:
+        return ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=fmt.rdf)
+    prefixes = pages.PREFIXES if fmt in (formats.TURTLE, formats.RDFXML) else None
+    if prefixes is not None:
+        used = {str(term.value) for t in triples for term in (t.predicate, t.object, t.subject)
+                if isinstance(term, ox.NamedNode)}
+        prefixes = {p: ns for p, ns in prefixes.items() if any(u.startswith(ns) for u in used)}
+        if fmt is formats.RDFXML:  # RDF/XML needs the namespace of every predicate declared anyway
+            prefixes = pages.PREFIXES
+    return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+
+
+def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
+    """The HTML page of a resource: the organisation page, the case page, or the generic one."""
+    common: dict[str, Any] = {"iri": iri, "path": path, "alternates": alternates(path)}
+    kind = reader.kind(iri)
+    if kind == "organisation":
+        return render_template("organisation.html", org=reader.organisation(iri), **common)
+    if kind == "case":
+        return render_template("case.html", case=reader.case(iri), **common)
+    return render_template("resource.html", resource=reader.resource(iri), **common)
+
+
+def gone(tombstone: pages.Tombstone) -> Gone:
+    """410 Gone with who, when and why."""
+    error = Gone(f"{tombstone.iri} was withdrawn" + (f" on {tombstone.when}" if tombstone.when else "")
+                 + (f": {tombstone.reason}" if tombstone.reason else ""),
+                 iri=tombstone.iri, graph=tombstone.graph, reason=tombstone.reason,
+                 withdrawn_at=tombstone.when, withdrawn_by=tombstone.who)
+    error.tombstone = tombstone  # type: ignore[attr-defined]
+    return error
+
+
+# -- /def: the vocabulary -------------------------------------------------------------------------
+
+@bp.route("/def", methods=["GET", "HEAD"])
+@bp.route("/def.<suffix>", methods=["GET", "HEAD"])
+def vocabulary(suffix: str = "") -> ResponseReturnValue:
+    """The vocabulary: classes and properties with their labels and comments, and the concept
+    schemes, as a page; the ontology graph as RDF."""
+    fmt = split_suffix("def." + suffix)[1] if suffix else None
+    fmt = fmt or negotiate()
+    snapshot = current_snapshot()
+    reader = snapshot.pages()
+    if not reader.ontology():
+        raise NotFound("the vocabulary is not loaded (no ontology graph)")
+    response = conditional(snapshot, pages.ONTOLOGY, fmt, "/def")
+    if response.status_code == 304:
+        return response
+    if fmt is formats.HTML:
+        body = render_template("def.html", vocab=reader.vocabulary(), iri=pages.ONTOLOGY, path="/def",
+                               alternates=alternates("/def"))
+    else:
+        body = serialize(reader.ontology(), fmt)
+    response.set_data(body)
+    return response
+
+
+# -- errors on these routes: a page in the site's style for browsers ----------------------------
+
+@bp.errorhandler(DriehoekError)
+def _error(error: DriehoekError) -> ResponseReturnValue:
+    return render_error_page(error)
+
+
+def render_error_page(error: DriehoekError) -> Response:
+    """404/410/406 as a page for browsers (the tombstone for 410), else the app's JSON error."""
+    from ..app import render_error
+
+    if not wants_html():
+        response = render_error(error)
+    else:
+        body = render_template("error.html", error=error, tombstone=getattr(error, "tombstone", None))
+        response = Response(body, error.status, content_type=formats.HTML.content_type)
+        for key, value in error.headers.items():
+            response.headers[key] = value
+    response.vary.add("Accept")
+    return response
+
+
+__all__ = ["bp", "current_snapshot", "serve", "split_suffix", "render_error_page"]
