@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, service: Driehoek | None = None) -> Flask:
     """Build the WSGI application around one Driehoek service (the writer of its data dir)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    # the pages' templates and assets live with their blueprints in web/ (url_for("static") works)
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
     app.config["DRIEHOEK_SETTINGS"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -37,6 +38,10 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graphs.bp)
+    from .web import browse, resources
+
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(browse.bp)
     _register_error_handlers(app)
     return app
 
