@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     )
 
     from .web import api, graphs, i18n, sparql
+    from .web import report as report_web
 
     i18n.init_app(app)
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
 
     app.register_blueprint(resources.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(report_web.bp)
     _register_error_handlers(app)
     return app
 

@@ -205,6 +205,45 @@ def query(ctx: click.Context, text: str | None, name: str | None, params: tuple[
         run_local_query(service, sparql, substitutions, format_name, sys.stdout.buffer)
 
 
+@main.command("report")
+@click.option("--year", type=int, required=True, help="The year to report on.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of the report.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.html or FILE.pdf; FILE.json and FILE.csv (the data) are written next to it.")
+@click.option("--site", metavar="URL", help="Server the report links to (default: the base IRI).")
+@click.pass_context
+def report_command(ctx: click.Context, year: int, lang: str, out: Path | None, site: str | None) -> None:
+    """Write the year's report ("Staat van de Uitvoering"): HTML to standard output, or --out FILE."""
+    import json
+
+    from . import report
+
+    if out is not None and out.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise click.UsageError(f"--out {out}: give a file ending in .html or .pdf")
+    announce = (lambda name: click.echo(f"  running {name}", err=True)) if sys.stderr.isatty() else None
+    with _service(ctx) as service:
+        built = report.report_for_year(service, year, progress=announce)
+        links = report.Links(service.settings.base_iri, site)
+        if out is None:
+            sys.stdout.write(report.render_html(built, lang, links))
+            sys.stdout.flush()
+            return
+        data = {".json": json.dumps(built.to_json(), ensure_ascii=False, indent=1) + "\n", ".csv": built.to_csv()}
+        try:
+            if out.suffix.lower() == ".pdf":
+                if announce:
+                    announce("PDF (WeasyPrint)")
+                out.write_bytes(report.render_pdf(built, lang, links))
+            else:
+                alternates = {suffix.lstrip("."): out.with_suffix(suffix).name for suffix in data}
+                out.write_text(report.render_html(built, lang, links, alternates=alternates), "utf-8")
+            for suffix, text in data.items():
+                out.with_suffix(suffix).write_text(text, "utf-8", newline="")
+        except OSError as err:
+            _fail(f"cannot write {err.filename or out}: {err.strerror or err}", EXIT_REJECTED)
+        click.echo(f"wrote {out}, {out.with_suffix('.json')}, {out.with_suffix('.csv')}", err=True)
+
+
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
 @click.option("--format", "format_name", default="nquads", show_default=True, help="nquads or trig (or a graph format with --graph).")
