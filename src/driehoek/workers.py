@@ -77,6 +77,8 @@ class QueryOutcome:
 
     def discard(self) -> None:
         """Remove the spool file."""
+        if self.data is not None:
+            return  # there is none
         try:
             os.unlink(self.path)
         except FileNotFoundError:
