@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graphs.bp)
+    from .web import named_queries
+    app.register_blueprint(named_queries.bp)
     from .web import browse, resources
 
     app.register_blueprint(resources.bp)
