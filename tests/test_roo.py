@@ -217,12 +217,66 @@ def test_web_addresses_are_valid_iris_or_left_out(graph: set[Triple]) -> None:
 def test_skipped_and_unresolved_are_counted(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
     summary = roo.import_roo(FIXTURES, tmp_path / "roo.ttl", progress=lambda done, total: calls.append((done, total)))
-    assert summary.records_read == 16 and calls[-1] == (16, 16) and len(calls) == 16
+    assert summary.records_read == 26 and calls[-1] == (26, 26) and len(calls) == 26
     assert [s.file for s in summary.skipped] == ["organisatieonderdelen/abdtopconsult-min-bzk.yaml"]
     assert "org:min-bzk predecessor_id -> org:min-vro" in summary.unresolved_references
-    assert summary.organisations == 17  # 15 records kept + 2 ministries described minimally
+    assert summary.organisations == 28  # 25 records kept + 3 ministries described minimally
     assert summary.triples == len(parse((tmp_path / "roo.ttl").read_text("utf-8")))
-    assert "16 records" in str(summary) and "skipped organisatieonderdelen/" in summary.report()
+    assert "26 records" in str(summary) and "skipped organisatieonderdelen/" in summary.report()
+
+
+UTRECHT = ox.NamedNode(TOOI + "provincie/pv26")
+IND = ox.NamedNode(TOOI + "oorg/oorg10222")
+CBS = ox.NamedNode(TOOI + "zbo/zb000193")
+MINTED = "https://w3id.org/driehoek/id/"
+
+
+def test_a_record_end_of_a_province_that_still_exists_is_no_dissolution(graph: set[Triple]) -> None:
+    # provincies/ut.yaml: valid_until 2024-02-04, but its name is still open and no successor follows.
+    assert not objects(graph, UTRECHT, ox.NamedNode(SCHEMA + "dissolutionDate"))
+    assert objects(graph, UTRECHT, ox.NamedNode(SKOS + "prefLabel")) == {ox.Literal("Provincie Utrecht", language="nl")}
+    unit = ox.NamedNode(MINTED + "relation/onderdeel-ambtelijke-organisatie-sub-organisation-of-prov-ut")
+    assert objects(graph, unit, dh("to")) == {UTRECHT}
+    assert not objects(graph, unit, ox.NamedNode(SCHEMA + "endDate"))
+    # A ministry (not a territorial government) keeps its dissolution.
+    assert objects(graph, EZ_2010, ox.NamedNode(SCHEMA + "dissolutionDate"))
+
+
+def test_parliamentary_committee_is_not_accountable_to_the_ministry_it_scrutinises(graph: set[Triple]) -> None:
+    committee = ox.NamedNode(MINTED + "organisation/onderdeel-commissie-voor-sociale-zaken-en-werkgelegenheid-szw")
+    assert (committee, RDF_TYPE, ORGANISATION) in graph
+    assert not objects(graph, committee, dh("accountableTo"))
+    assert not [s for s, p, o in graph if p == dh("from") and s.value.startswith(MINTED + "relation/") and o == committee
+                and (s, dh("relationType"), concept("relation-type", "accountable-to")) in graph]
+    assert objects(graph, committee, ox.NamedNode("http://www.w3.org/ns/org#linkedTo")) == {SZW}
+    # UWV, not a unit of parliament, still answers to SZW.
+    assert objects(graph, UWV, dh("accountableTo")) == {SZW}
+
+
+def test_relation_ends_when_one_side_is_dissolved(graph: set[Triple]) -> None:
+    # ADVIES is part of 'Personeel en Organisatie', dissolved 2024-06-01; the record gives no end of its own.
+    relation = ox.NamedNode(MINTED + "relation/onderdeel-advies-sub-organisation-of-onderdeel-personeel-en-organisatie")
+    assert objects(graph, relation, ox.NamedNode(SCHEMA + "endDate")) == {ox.Literal("2024-06-01", datatype=XSD_DATE)}
+    assert not objects(graph, relation, ox.NamedNode(SCHEMA + "startDate"))
+    # Relations between organisations that both exist stay open.
+    uwv = ox.NamedNode(MINTED + "relation/zbo-uwv-accountable-to-min-szw")
+    assert not objects(graph, uwv, ox.NamedNode(SCHEMA + "endDate"))
+
+
+def test_implementing_unit_of_a_ministry_sits_in_uitvoering(graph: set[Triple]) -> None:
+    assert objects(graph, IND, dh("organisationType")) == {concept("organisation-type", "organisatieonderdeel")}
+    assert objects(graph, IND, dh("corner")) == {concept("corner", "uitvoering")}
+    # An ordinary unit keeps its ministry's corner.
+    assert objects(graph, DGKR, dh("corner")) == {concept("corner", "politiek-en-beleid")}
+
+
+def test_cbs_department_filed_as_zbo_is_an_organisation_unit(graph: set[Triple]) -> None:
+    bvs = ox.NamedNode(MINTED + "organisation/zbo-bvs")
+    assert objects(graph, bvs, dh("organisationType")) == {concept("organisation-type", "organisatieonderdeel")}
+    assert ox.NamedNode("https://identifier.overheid.nl/tooi/def/ont/Zbo") not in objects(graph, bvs, RDF_TYPE)
+    assert objects(graph, bvs, ox.NamedNode("http://www.w3.org/ns/org#subOrganizationOf")) == {CBS}
+    assert objects(graph, bvs, dh("corner")) == {concept("corner", "uitvoering")}
+    assert objects(graph, CBS, dh("organisationType")) == {concept("organisation-type", "zbo")}
 
 
 def test_conversion_is_reproducible(tmp_path: Path, turtle: str) -> None:

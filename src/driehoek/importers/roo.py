@@ -144,6 +144,64 @@ CORNERS_BY_ID: Mapping[str, tuple[str, ...]] = {
     "org:stichting-landelijke-inspectiedienst-dierenwelzijn": (SUPERVISION,),
 }
 
+# Organisatieonderdelen that are themselves an implementing service (an agentschap or uitvoerings-
+# dienst of a ministry) work in uitvoering, not in the policy corner of the ministry they hang under.
+# The register has no field that says so for units: their records carry no subtype, kaderwet,
+# zbo_kind or agentschap flag (classification is always "organisatieonderdeel"). So this is a
+# curated list, by record id, of units that are publicly known as the ministries' implementing
+# services (IND, CJIB, DUO, RVO, Belastingdienst, Douane, Toeslagen, Rijkswaterstaat, RvIG, ...).
+# Their own sub-units inherit it through the parent chain. The type stays what the register says.
+# Many of these records cite only ABD news items and are skipped; they are listed so that a later
+# snapshot with a register page for them is classified the same way.
+IMPLEMENTING_UNITS: frozenset[str] = frozenset(
+    {
+        "org:agentschap-ind-min-jenv",  # Immigratie- en Naturalisatiedienst
+        "org:agentschap-nfi-min-jenv",  # Nederlands Forensisch Instituut
+        "org:agentschap-rivm-min-vws",  # Rijksinstituut voor Volksgezondheid en Milieu
+        "org:agentschap-rvig-min-bzk",  # Rijksdienst voor Identiteitsgegevens
+        "org:onderdeel-cjib-min-jenv",  # Centraal Justitieel Incassobureau
+        "org:onderdeel-dtv-min-jenv",  # Dienst Terugkeer en Vertrek
+        "org:onderdeel-justitiele-informatiedienst-min-jenv",
+        "org:onderdeel-duo-min-ocw",  # Dienst Uitvoering Onderwijs
+        "org:onderdeel-rijksdienst-voor-het-cultureel-erfgoed-min-ocw",
+        "org:onderdeel-rvo-min-ez",  # Rijksdienst voor Ondernemend Nederland, under three ministries
+        "org:onderdeel-rvo-min-ezk",
+        "org:onderdeel-rvo-min-lvvn",
+        "org:onderdeel-dictu-min-ezk",  # Dienst ICT Uitvoering
+        "org:onderdeel-dus-i-min-vws",  # Dienst Uitvoering Subsidies aan Instellingen
+        "org:onderdeel-dg-belastingdienst-min-fin",  # Belastingdienst
+        "org:dg-belastingdienst-min-financien",
+        "org:douane-min-fin",  # Douane
+        "org:onderdeel-dg-douane",
+        "org:onderdeel-dgtsl",  # Toeslagen
+        "org:onderdeel-dg-toeslagen-min-fin",
+        "org:onderdeel-dienst-toeslagen-min-fin",
+        "org:onderdeel-uht-dienst-toeslagen-min-fin",
+        "org:onderdeel-rijkswaterstaat-corporate-dienst-min-ienw",  # Rijkswaterstaat units filed under the SG
+        "org:onderdeel-rijkswaterstaat-midden-nederland-min-ienw",
+        "org:onderdeel-rwaterstaat-west-nederland-zuid-min-ienw",
+        "org:onderdeel-bestuursstaf-rws",
+        "org:onderdeel-rvb-min-bzk",  # Rijksvastgoedbedrijf
+        "org:onderdeel-rvb-min-bzk-vro",
+        "org:onderdeel-rcn-min-bzk",  # Rijksdienst Caribisch Nederland
+        "org:onderdeel-ubr-min-bzk",  # Uitvoeringsorganisatie Bedrijfsvoering Rijk
+        "org:onderdeel-rijksschoonmaakorganisatie-min-szw",
+    }
+)
+
+# The two chambers of parliament. Their units (committees, the griffie) are not accountable to a
+# ministry: see the relation_to_ministerie handling in _convert.
+PARLIAMENT: frozenset[str] = frozenset({"org:tweede-kamer", "org:eerste-kamer"})
+
+# Territorial governments end only by a legal reorganisation (herindeling, merger), which the
+# register records by closing the name history and, mostly, naming a successor.
+TERRITORIAL_TYPES: frozenset[str] = frozenset({"gemeente", "provincie", "waterschap", "caribisch-openbaar-lichaam"})
+
+# A record the register files as a zbo while its own description says it is a department of another
+# organisation ('Het departement ... is een organisatieonderdeel van het Centraal Bureau voor de
+# Statistiek (CBS).'): five CBS departments. The named organisation is the parent.
+_UNIT_OF = re.compile(r"\bis een organisatieonderdeel van (?:het |de )?(?P<parent>[^()]+?)\s*(?:\(|\.|$)")
+
 # TOOI classes, only those the TOOI ontology defines. The kind in a TOOI identifier
 # (.../tooi/id/{kind}/{code}) names the TOOI register, and each register holds one class.
 TOOI_CLASS_BY_KIND: Mapping[str, str] = {
@@ -273,6 +331,10 @@ class _Org:
     record: Mapping[str, Any]
     sources: tuple[str, ...]
     retrieved: frozenset[str]
+    # The register type, except for records that say they are a unit of another organisation.
+    kind: str = ""
+    # The record id of the organisation this one is part of (parent_id, or the one its description names).
+    parent_id: str | None = None
 
 
 @dataclass
@@ -497,6 +559,27 @@ def _convert(
         taken.add(org.iri)
         orgs[org.record_id] = org
 
+    # Departments the register files as zbo ("is een organisatieonderdeel van het CBS" in their own
+    # description) are units: typed organisatieonderdeel, part of the organisation named (when it is
+    # among the records under exactly that name), and so in its corner. Their own register page,
+    # cited for every fact about them, carries that sentence.
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for other in orgs.values():
+        if other.kind != "organisatieonderdeel":
+            for entry in other.record.get("names") or []:
+                if isinstance(entry, dict) and _text(entry.get("value")):
+                    by_name[_text(entry.get("value")).casefold()].add(other.record_id)
+    for org in orgs.values():
+        description = org.record.get("description")
+        text = _text(description.get("text")) if isinstance(description, dict) else ""
+        match = _UNIT_OF.search(text) if org.kind == "zbo" and not org.parent_id else None
+        if match:
+            org.kind = "organisatieonderdeel"
+            notes["records filed as zbo whose description says they are a unit (typed organisatieonderdeel)"] += 1
+            parents = by_name.get(match.group("parent").casefold(), set()) - {org.record_id}
+            if len(parents) == 1:
+                org.parent_id = next(iter(parents))
+
     by_tooi = {o.iri: o for o in orgs.values() if _TOOI_IRI.fullmatch(o.iri)}
     by_roo_id = {roo_id: o for o in orgs.values() if (roo_id := _text(_identifiers(o.record).get("roo_id")))}
     graph = _Graph()
@@ -507,13 +590,25 @@ def _convert(
 
     # The day the register was read: names are 'current' as of then (never the clock: reproducible).
     snapshot = max((d for o in orgs.values() for d in o.retrieved), default=UNKNOWN_DATE)
+    dissolved: dict[str, str] = {}
     for org in orgs.values():
-        _describe(org, orgs, snapshot, graph, legal_labels, notes)
+        if end := _describe(org, orgs, snapshot, graph, legal_labels, notes):
+            dissolved[org.iri] = end
 
     def relate(
         kind: str, source: _Org, target: _Org, start: str | None, end: str | None, cite: tuple[str, ...]
     ) -> None:
         """Collect one qualified relation (and so its direct triple)."""
+        if end is None:
+            # A relation cannot outlast either side: without an end date of its own it ends when the
+            # first of the two is dissolved, so questions 'on date D' do not count it afterwards.
+            # (The date is that side's schema:dissolutionDate, from the same register records.)
+            ends = [d for d in (dissolved.get(source.iri), dissolved.get(target.iri)) if d]
+            if ends and (start is None or min(ends) >= start):
+                end = min(ends)
+                notes["relations given the dissolution date of one side as their end date"] += 1
+            elif ends:
+                notes["relations starting after one side was dissolved (left without an end date)"] += 1
         key = (kind, source.iri, target.iri)
         relation = relations.setdefault(key, _Relation(kind, source, target.iri, target.slug))
         relation.periods[(start, end)].update(cite)
@@ -521,9 +616,9 @@ def _convert(
     for org in orgs.values():
         record = org.record
         cite = org.sources
-        parent_id = record.get("parent_id")
+        parent_id = org.parent_id
         if parent_id:
-            parent = orgs.get(str(parent_id))
+            parent = orgs.get(parent_id)
             if parent is None or parent is org:
                 unresolved.append(f"{org.record_id} parent_id -> {parent_id}")
             else:
@@ -533,13 +628,19 @@ def _convert(
         if isinstance(ministry, dict) and ministry:
             tooi = _http_iri(ministry.get("tooi"))
             target = by_tooi.get(tooi or "") or by_roo_id.get(_text(ministry.get("roo_id")))
-            if target is not None and target is not org:
-                relate("accountable-to", org, target, None, None, cite)
-            elif target is None and tooi and _TOOI_IRI.fullmatch(tooi) and _text(ministry.get("naam")):
+            if target is None and tooi and _TOOI_IRI.fullmatch(tooi) and _text(ministry.get("naam")):
                 # A ministry the register only names: describe it minimally so no link dangles.
                 minimal.setdefault(tooi, (_text(ministry.get("naam")), cite[0]))
-                stub = _minimal_org(tooi, minimal[tooi][0], minimal[tooi][1])
-                relate("accountable-to", org, stub, None, None, cite)
+                target = _minimal_org(tooi, minimal[tooi][0], minimal[tooi][1])
+            if target is not None and target is not org and _in_parliament(org, orgs):
+                # A unit of parliament (an Eerste Kamer committee) names in relation_to_ministerie the
+                # ministry whose policy it scrutinises: parliament holds that ministry to account, not
+                # the other way round. So no accountable-to; only the neutral org:linkedTo (the
+                # super-property of all relation properties), sourced by the committee's register page.
+                graph.add(org.iri, "org:linkedTo", _iri(target.iri))
+                notes["ministries named by units of parliament linked neutrally (org:linkedTo), not accountable-to"] += 1
+            elif target is not None and target is not org:
+                relate("accountable-to", org, target, None, None, cite)
             else:
                 unresolved.append(f"{org.record_id} relation_to_ministerie -> {_text(ministry.get('naam'))}")
 
@@ -643,7 +744,8 @@ def _admit(
     slug = record_id.removeprefix("org:")
     iri = _tooi(record) or f"{base_iri}id/organisation/{slug}"
     retrieved = frozenset(d for s in sources if (d := _date(s.get("retrieved"))))
-    return _Org(record_id, slug, iri, name, record, tuple(urls), retrieved)
+    parent_id = _text(record.get("parent_id")) or None
+    return _Org(record_id, slug, iri, name, record, tuple(urls), retrieved, _text(record.get("type")), parent_id)
 
 
 def _minimal_org(tooi: str, label: str, cite: str) -> _Org:
@@ -651,7 +753,7 @@ def _minimal_org(tooi: str, label: str, cite: str) -> _Org:
     match = _TOOI_IRI.fullmatch(tooi)
     slug = match.group(2).lower().replace("_", "-") if match else "ministerie"
     record = {"id": f"org:{slug}", "type": "ministerie", "names": [{"value": label}]}
-    return _Org(f"org:{slug}", slug, tooi, "", record, (cite,), frozenset())
+    return _Org(f"org:{slug}", slug, tooi, "", record, (cite,), frozenset(), "ministerie")
 
 
 def _describe_minimal(tooi: str, label: str, cite: str, graph: _Graph) -> None:
@@ -673,11 +775,11 @@ def _corners(org: _Org, orgs: Mapping[str, _Org]) -> tuple[str, ...]:
         seen.add(current.record_id)
         if current.record_id in CORNERS_BY_ID:
             return CORNERS_BY_ID[current.record_id]
-        kind = _text(current.record.get("type"))
-        if kind in CORNERS_BY_TYPE:
-            return CORNERS_BY_TYPE[kind]
-        parent_id = current.record.get("parent_id")
-        current = orgs.get(str(parent_id)) if parent_id else None
+        if current.record_id in IMPLEMENTING_UNITS:
+            return (IMPLEMENTATION,)
+        if current.kind in CORNERS_BY_TYPE:
+            return CORNERS_BY_TYPE[current.kind]
+        current = orgs.get(current.parent_id) if current.parent_id else None
     return (IMPLEMENTATION,)  # a unit with no known parent: most units carry out work
 
 
@@ -727,9 +829,9 @@ def _describe(
     legal_labels: dict[str, Counter[str]],
     notes: Counter[str],
 ) -> None:
-    """All triples about one organisation except its relations."""
+    """All triples about one organisation except its relations; its dissolution date, if any."""
     record, s = org.record, org.iri
-    kind = _text(record.get("type"))
+    kind = org.kind
     graph.add(s, "a", "org:Organization")
     graph.add(s, "a", "cv:PublicOrganisation")
     tooi_classes = {TOOI_CLASS_BY_TYPE[kind]} if kind in TOOI_CLASS_BY_TYPE else set()
@@ -747,6 +849,9 @@ def _describe(
 
     founded = _date(record.get("valid_from"), org.retrieved)
     dissolved = _past(_date(record.get("valid_until"), org.retrieved), snapshot, notes)
+    if dissolved and not _dissolution(org):
+        notes["record end dates of territorial governments that still exist left out (not a dissolution)"] += 1
+        dissolved = None
     if founded and dissolved and dissolved < founded:
         notes["dissolution dates before the founding date left out"] += 1
         dissolved = None
@@ -806,6 +911,42 @@ def _describe(
 
     for url in org.sources:
         graph.add(s, "dcterms:source", _iri(url))
+    return dissolved
+
+
+def _dissolution(org: _Org) -> bool:
+    """Whether the record's own valid_until marks the end of the organisation.
+
+    A record-level valid_until is not always a dissolution: the register also closes a record when
+    the record itself changes. Provincie Fryslân (2021-12-01), Groningen (2023-03-28), Utrecht
+    (2024-02-04) and Overijssel (2025-04-06), and Hoogheemraadschap Hollands Noorderkwartier
+    (2026-05-10), carry such a date while their only name is still open (no valid_until), no
+    successor follows, and the register verified the record after that date: they plainly exist.
+    A territorial government (gemeente, provincie, waterschap, openbaar lichaam) ends only by a
+    legal reorganisation, which the register records by ending its name and mostly by naming a
+    successor; so for these types the date counts as a dissolution only when the record names a
+    successor or every name entry has ended. Other types keep the register's date: for them an
+    open name without a successor is common for real ends (rwt's and joint arrangements that left
+    the register, ministries split by a new cabinet), and nothing in the record tells these apart.
+    """
+    record = org.record
+    if org.kind not in TERRITORIAL_TYPES or record.get("successor_id"):
+        return True
+    names = [n for n in record.get("names") or [] if isinstance(n, dict) and _text(n.get("value"))]
+    return all(_date(n.get("valid_until")) for n in names)
+
+
+def _in_parliament(org: _Org, orgs: Mapping[str, _Org]) -> bool:
+    """Whether the organisation is a unit of the Tweede or Eerste Kamer (by its parent chain)."""
+    seen = {org.record_id}
+    parent_id = org.parent_id
+    while parent_id and parent_id not in seen:
+        if parent_id in PARLIAMENT:
+            return True
+        seen.add(parent_id)
+        parent = orgs.get(parent_id)
+        parent_id = parent.parent_id if parent else None
+    return False
 
 
 def _write_relations(relations: Mapping[tuple[str, str, str], _Relation], base_iri: str, graph: _Graph) -> int:
