@@ -390,6 +390,9 @@ class IndexEntry:
     haystack: str  # every name, case-folded, one per line
     sort_nl: str
     sort_en: str
+    status: str = ""  # cases: the status slug
+    score: int = 0  # cases: the sum of the latest rank on each criterion
+    date: str = ""  # meetings: the date
 
 
 @dataclass
@@ -399,6 +402,7 @@ class Stats:
     queries: int = 0
     query_seconds: float = 0.0
     lookups: int = 0
+    statements: list[str] = field(default_factory=list)  # the SPARQL run, as sent to the store
 
 
 @dataclass
@@ -477,7 +481,9 @@ class Pages:
             names = " ".join("?" + k for k in bindings)
             terms = " ".join(str(v) for v in bindings.values())
             sparql = _WHERE.sub(lambda m: f"{m.group(0)} VALUES ({names}) {{ ({terms}) }} ", sparql, count=1)
-        results = self.store.query(SPARQL_PREFIXES + sparql, base_iri=self.base, **self.snapshot.dataset)
+        text = SPARQL_PREFIXES + sparql
+        self.stats.statements.append(text)
+        results = self.store.query(text, base_iri=self.base, **self.snapshot.dataset)
         names = [v.value for v in results.variables]
         rows = []
         for solution in results:
@@ -728,8 +734,7 @@ class Pages:
         names.sort(key=lambda n: (n["start"] or "", n["end"] or ""))
         relations = self.relations(iri)
         parties = self._parties(relations, today)
-        cases = [(self.link(r["case"].value), self.link(r["role"].value) if "role" in r else None)
-                 for r in self.select(ORGANISATION_CASES, org=node)]
+        cases = self._cases_of(node)
         code = iri.rsplit("/", 1)[-1] if iri.startswith(TOOI_ORG_PREFIX) else None
         view = OrganisationView(
             resource=resource, code=code,
@@ -750,6 +755,23 @@ class Pages:
         )
         view.triangle = layout_triangle(view, self._short_name)
         return view
+
+    def _cases_of(self, node: ox.NamedNode) -> list[tuple[Link, Link | None]]:
+        """The cases an organisation takes part in, with its role. Index lookups from the
+        organisation outwards: as SPARQL (a UNION with a NOT EXISTS) Oxigraph started from the
+        cases, 9 s on a store of a million triples."""
+        found: dict[str, Link | None] = {}
+        for involvement in self.subjects(DH + "organisation", node):
+            role = self.first(involvement, DH + "role")
+            for case in self.subjects(DH + "involvement", involvement):
+                if isinstance(case, ox.NamedNode) and (found.get(case.value) is None):
+                    found[case.value] = self.link(role.value) if isinstance(role, ox.NamedNode) else None
+        for case in self.subjects(DH + "involvedOrganisation", node):
+            if isinstance(case, ox.NamedNode):
+                found.setdefault(case.value, None)
+        cases = [(self.link(iri), role) for iri, role in found.items()
+                 if any(t.value == DH + "Case" for t in self.objects(_n(iri), RDF_TYPE))]
+        return sorted(cases, key=lambda pair: sort_key(pick(pair[0].labels, pair[0].iri)))
 
     def relations(self, iri: str) -> list[RelationRow]:
         """All relations of an organisation: the qualified ones with their dates, and direct triples
@@ -952,10 +974,7 @@ class Pages:
         if needle:
             entries = [e for e in entries if needle in e.haystack]
         entries.sort(key=lambda e: e.sort_en if lang == "en" else e.sort_nl)
-        total = len(entries)
-        page = max(1, min(page, max(1, -(-total // size))))
-        items = [self._organisation_row(e.iri) for e in entries[(page - 1) * size: page * size]]
-        return Page(items, total, page, size)
+        return _page(entries, page, size, lambda e: self._organisation_row(e.iri))
 
     def organisation_index(self) -> list[IndexEntry]:
         """Every organisation with its names, for listing and searching (built once per snapshot)."""
@@ -971,13 +990,7 @@ class Pages:
                     labels.setdefault(row["name"].language or "", row["name"].value)
                 if isinstance(row.get("alt"), ox.Literal):
                     alts.setdefault(iri, set()).add(row["alt"].value)
-            entries = []
-            for iri, labels in names.items():
-                every = [*labels.values(), *alts.get(iri, ())]
-                entries.append(IndexEntry(iri, labels, tuple(sorted(alts.get(iri, ()))),
-                                          "\n".join(every).casefold(),
-                                          sort_key(pick(labels, iri, "nl")), sort_key(pick(labels, iri, "en"))))
-            return entries
+            return [_entry(iri, labels, alts.get(iri, ())) for iri, labels in names.items()]
         index: list[IndexEntry] = self.snapshot.cached("organisation-index", compute)
         return index
 
@@ -1016,70 +1029,126 @@ class Pages:
         facets: dict[str, list[dict[str, Any]]] = self.snapshot.cached("facets", compute)
         return facets
 
-    def cases(self) -> list[dict[str, Any]]:
-        """Every visible case with its period, status, themes and its four ratings."""
-        rows = self.select(CASES)
-        cases: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            iri = row["case"].value
-            entry = cases.setdefault(iri, {"link": self.link(iri), "start": None, "end": None,
-                                           "status": None, "status_key": "", "ratings": {}})
-            if "start" in row:
-                entry["start"] = row["start"].value
-            if "end" in row:
-                entry["end"] = row["end"].value
-            if "status" in row:
-                entry["status"] = self.link(row["status"].value)
-                entry["status_key"] = row["status"].value.rsplit("/", 1)[-1]
-            if "notation" in row and "rating" in row:
-                entry["ratings"][row["notation"].value] = (self.link(row["rating"].value),
-                                                           _int(row["rank"].value) if "rank" in row else None)
-        for entry in cases.values():
-            node = _n(entry["link"].iri)
-            entry["themes"] = self.links(self.objects(node, DCTERMS + "subject"))
-            entry["score"] = sum(rank or 0 for _link, rank in entry["ratings"].values())
-        return sorted(cases.values(), key=lambda c: (c["status_key"] != "published", -c["score"],
-                                                     sort_key(pick(c["link"].labels, c["link"].iri))))
+    def cases(self, lang: str = "nl", page: int = 1, size: int = PAGE_SIZE) -> Page:
+        """Cases, published first, best overall rating first, with their period, status, themes and
+        their rating on each criterion (the latest assessment)."""
+        entries = sorted(self.case_index(), key=lambda e: (e.status != "published", -e.score,
+                                                           e.sort_en if lang == "en" else e.sort_nl))
+        return _page(entries, page, size, lambda e: self._case_row(e.iri))
+
+    def case_index(self) -> list[IndexEntry]:
+        """Every visible case with its titles, status and overall score (built once per snapshot)."""
+        def compute() -> list[IndexEntry]:
+            titles: dict[str, Labels] = {}
+            for row in self.select("SELECT ?case ?title WHERE { ?case a dh:Case . OPTIONAL { ?case dcterms:title ?title } }"):
+                labels = titles.setdefault(row["case"].value, {})
+                if isinstance(row.get("title"), ox.Literal):
+                    labels.setdefault(row["title"].language or "", row["title"].value)
+            status = {row["case"].value: row["status"].value.rsplit("/", 1)[-1]
+                      for row in self.select("SELECT ?case ?status WHERE { ?case a dh:Case ; dh:status ?status }")}
+            ranks = {link.iri: 5 - i for i, link in enumerate(self.rating_scale())}
+            latest: dict[tuple[str, str], tuple[str, int]] = {}
+            for row in self.select(CASE_RATINGS):
+                key = (row["case"].value, row["criterion"].value)
+                when = row["date"].value if "date" in row else ""
+                if key not in latest or when >= latest[key][0]:
+                    latest[key] = (when, ranks.get(row["rating"].value, 0))
+            scores: dict[str, int] = {}
+            for (case, _criterion), (_when, rank) in latest.items():
+                scores[case] = scores.get(case, 0) + rank
+            return [_entry(iri, labels, status=status.get(iri, ""), score=scores.get(iri, 0))
+                    for iri, labels in titles.items()]
+        index: list[IndexEntry] = self.snapshot.cached("case-index", compute)
+        return index
+
+    def _case_row(self, iri: str) -> dict[str, Any]:
+        node = _n(iri)
+        status = self.first(node, DH + "status")
+        ratings: dict[str, tuple[Link, int | None]] = {}
+        for row in sorted((self._assessment(a) for a in self.objects(node, DH + "hasAssessment")
+                           if isinstance(a, ox.NamedNode)), key=lambda a: a.date or ""):
+            if row.rating is not None:
+                ratings[row.notation] = (row.rating, row.rank)  # by date: the latest wins
+        return {
+            "link": self.link(iri), "start": self.first_text(node, SCHEMA + "startDate"),
+            "end": self.first_text(node, SCHEMA + "endDate"),
+            "status": self.link(status.value) if isinstance(status, ox.NamedNode) else None,
+            "status_key": status.value.rsplit("/", 1)[-1] if isinstance(status, ox.NamedNode) else "",
+            "ratings": ratings, "score": sum(rank or 0 for _link, rank in ratings.values()),
+            "themes": self.links(self.objects(node, DCTERMS + "subject")),
+        }
 
     def criteria(self) -> list[dict[str, Any]]:
-        """The four criteria with their questions and how the cases are rated on each."""
-        rows = self.select(CRITERIA, scheme=_n(self.base + "def/criterion"))
-        result: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            iri = row["criterion"].value
-            entry = result.setdefault(iri, {"link": self.link(iri), "notation": row["notation"].value
-                                            if "notation" in row else "", "definition": self.texts(_n(iri), SKOS + "definition"),
-                                            "matches": self.links(self.objects(_n(iri), SKOS + "closeMatch")),
-                                            "ratings": {}})
-            if "rating" in row:
-                entry["ratings"][row["rating"].value] = _int(row["n"].value) or 0
-        return sorted(result.values(), key=lambda c: c["notation"])
+        """The four criteria with their questions and how many assessments give each rating."""
+        def compute() -> list[dict[str, Any]]:
+            counts: dict[str, dict[str, int]] = {}
+            for row in self.select(CRITERIA):
+                counts.setdefault(row["criterion"].value, {})[row["rating"].value] = _int(row["n"].value) or 0
+            result = []
+            for criterion in self.subjects(SKOS + "inScheme", _n(self.base + "def/criterion")):
+                if isinstance(criterion, ox.NamedNode):
+                    result.append({"link": self.link(criterion.value),
+                                   "notation": self.first_text(criterion, SKOS + "notation") or "",
+                                   "definition": self.texts(criterion, SKOS + "definition"),
+                                   "matches": self.links(self.objects(criterion, SKOS + "closeMatch")),
+                                   "ratings": counts.get(criterion.value, {})})
+            return sorted(result, key=lambda c: c["notation"])
+        criteria: list[dict[str, Any]] = self.snapshot.cached("criteria", compute)
+        return criteria
 
     def themes(self) -> list[dict[str, Any]]:
-        """The themes with the number of cases and meetings on each."""
-        rows = self.select(THEMES, scheme=_n(self.base + "def/theme"))
-        themes = [{"link": self.link(r["theme"].value), "definition": self.texts(r["theme"], SKOS + "definition"),
-                   "cases": _int(r["cases"].value) or 0, "events": _int(r["events"].value) or 0}
-                  for r in rows if isinstance(r["theme"], ox.NamedNode)]
-        return sorted(themes, key=lambda t: sort_key(pick(t["link"].labels, t["link"].iri)))
+        """The themes with the number of cases and meetings on each (built once per snapshot)."""
+        def compute() -> list[dict[str, Any]]:
+            counts: dict[tuple[str, str], int] = {}
+            for row in self.select(THEME_COUNTS):
+                counts[(row["theme"].value, row["type"].value)] = _int(row["n"].value) or 0
+            themes = []
+            for theme in self.subjects(SKOS + "inScheme", _n(self.base + "def/theme")):
+                if isinstance(theme, ox.NamedNode):
+                    themes.append({"link": self.link(theme.value), "definition": self.texts(theme, SKOS + "definition"),
+                                   "cases": counts.get((theme.value, DH + "Case"), 0),
+                                   "events": counts.get((theme.value, DH + "Meeting"), 0)})
+            return sorted(themes, key=lambda t: sort_key(pick(t["link"].labels, t["link"].iri)))
+        themes: list[dict[str, Any]] = self.snapshot.cached("themes", compute)
+        return themes
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self, lang: str = "nl", page: int = 1, size: int = PAGE_SIZE) -> Page:
         """The meetings of the learning community, newest first."""
-        rows = self.select("SELECT DISTINCT ?event WHERE { ?event a dh:Meeting }")
-        events = []
-        for row in rows:
-            node = row["event"]
-            if not isinstance(node, ox.NamedNode):
-                continue
-            kind = self.first(node, DH + "meetingType")
-            events.append({
-                "link": self.link(node.value), "date": self.first_text(node, SCHEMA + "startDate"),
-                "type": self.link(kind.value) if isinstance(kind, ox.NamedNode) else None,
-                "themes": self.links(self.objects(node, DCTERMS + "subject")),
-                "cases": self.links(self.objects(node, DH + "discusses")),
-                "organisers": self.links(self.objects(node, SCHEMA + "organizer")),
-            })
-        return sorted(events, key=lambda e: e["date"] or "", reverse=True)
+        entries = sorted(self.event_index(), key=lambda e: (e.date, e.sort_en if lang == "en" else e.sort_nl),
+                         reverse=True)
+        return _page(entries, page, size, lambda e: self._event_row(e.iri))
+
+    def event_index(self) -> list[IndexEntry]:
+        """Every visible meeting with its titles and date (built once per snapshot)."""
+        def compute() -> list[IndexEntry]:
+            titles: dict[str, Labels] = {}
+            dates: dict[str, str] = {}
+            for row in self.select("SELECT ?event ?date ?title WHERE { ?event a dh:Meeting . "
+                                   "OPTIONAL { ?event schema:startDate ?date } OPTIONAL { ?event dcterms:title ?title } }"):
+                iri = row["event"].value
+                labels = titles.setdefault(iri, {})
+                if isinstance(row.get("title"), ox.Literal):
+                    labels.setdefault(row["title"].language or "", row["title"].value)
+                if "date" in row:
+                    dates[iri] = row["date"].value
+            return [_entry(iri, labels, date=dates.get(iri, "")) for iri, labels in titles.items()]
+        index: list[IndexEntry] = self.snapshot.cached("event-index", compute)
+        return index
+
+    def theme_index(self) -> list[IndexEntry]:
+        """The themes by name, for search."""
+        return [_entry(t["link"].iri, t["link"].labels) for t in self.themes()]
+
+    def _event_row(self, iri: str) -> dict[str, Any]:
+        node = _n(iri)
+        kind = self.first(node, DH + "meetingType")
+        return {
+            "link": self.link(iri), "date": self.first_text(node, SCHEMA + "startDate"),
+            "type": self.link(kind.value) if isinstance(kind, ox.NamedNode) else None,
+            "themes": self.links(self.objects(node, DCTERMS + "subject")),
+            "cases": self.links(self.objects(node, DH + "discusses")),
+            "organisers": self.links(self.objects(node, SCHEMA + "organizer")),
+        }
 
     def monitor_editions(self) -> list[dict[str, Any]]:
         """The editions of the Staat van de Uitvoering, newest first."""
@@ -1112,31 +1181,23 @@ class Pages:
         return counts
 
     def search(self, text: str, limit: int = 50) -> dict[str, list[Link]]:
-        """Organisations, cases, themes and events whose name contains `text` (any case)."""
+        """Organisations, cases, themes and events whose name contains `text` (any case). Searched
+        in per-snapshot name indexes: a substring test over every title in SPARQL is a full scan."""
         needle = " ".join(text.split()).casefold()
         found: dict[str, list[Link]] = {kind: [] for kind in SEARCH_KINDS}
         if not needle:
             return found
-        ranked: list[tuple[int, str, str, str]] = []
-        for entry in self.organisation_index():
-            if needle in entry.haystack:
-                names = entry.haystack.split("\n")
-                rank = 0 if needle in names else 1 if any(n.startswith(needle) for n in names) else 2
-                ranked.append((rank, entry.sort_nl, "organisation", entry.iri))
-        seen: set[str] = set()
-        for row in self.select(SEARCH, needle=ox.Literal(needle), themes=_n(self.base + "def/theme")):
-            iri = row["item"].value
-            if iri in seen or not isinstance(row["item"], ox.NamedNode):
-                continue
-            seen.add(iri)
-            label = row["label"].value.casefold() if "label" in row else ""
-            # exact names and abbreviations first, then names that start with the text
-            rank = 0 if label == needle else 1 if label.startswith(needle) else 2
-            ranked.append((rank, sort_key(pick(self.labels(iri), iri)), row["kind"].value, iri))
-        ranked.sort()
-        for _rank, _key, kind, iri in ranked:
-            if kind in found and len(found[kind]) < limit:
-                found[kind].append(self.link(iri))
+        indexes = {"organisation": self.organisation_index(), "case": self.case_index(),
+                   "theme": self.theme_index(), "event": self.event_index()}
+        for kind, index in indexes.items():
+            ranked = []
+            for entry in index:
+                if needle in entry.haystack:
+                    names = entry.haystack.split("\n")
+                    # exact names and abbreviations first, then names that start with the text
+                    rank = 0 if needle in names else 1 if any(n.startswith(needle) for n in names) else 2
+                    ranked.append((rank, entry.sort_nl, entry.iri))
+            found[kind] = [self.link(iri) for _rank, _key, iri in sorted(ranked)[:limit]]
         return found
 
     # -- the vocabulary ------------------------------------------------------------------------
@@ -1211,52 +1272,31 @@ SELECT DISTINCT ?relation ?legal ?source WHERE {
   OPTIONAL { ?relation dcterms:source ?source }
 }"""
 
-ORGANISATION_CASES = """
-SELECT DISTINCT ?case ?role WHERE {
-  { ?case dh:involvement ?involvement . ?involvement dh:organisation ?org .
-    OPTIONAL { ?involvement dh:role ?role } }
-  UNION
-  { ?case dh:involvedOrganisation ?org .
-    FILTER NOT EXISTS { ?case dh:involvement/dh:organisation ?org } }
-  ?case a dh:Case .
-}"""
-
 MINISTRIES = """
 SELECT DISTINCT ?org ?dissolved WHERE {
   ?org dh:organisationType ?type .
   OPTIONAL { ?org schema:dissolutionDate ?dissolved }
 }"""
 
-CASES = """
-SELECT DISTINCT ?case ?start ?end ?status ?notation ?rating ?rank ?date WHERE {
-  ?case a dh:Case .
-  OPTIONAL { ?case schema:startDate ?start }
-  OPTIONAL { ?case schema:endDate ?end }
-  OPTIONAL { ?case dh:status ?status }
-  OPTIONAL {
-    ?case dh:hasAssessment ?assessment .
-    ?assessment dh:criterion/skos:notation ?notation ; dh:rating ?rating .
-    OPTIONAL { ?rating dh:rank ?rank }
-    OPTIONAL { ?assessment dcterms:date ?date }
-  }
-}
-ORDER BY ?case ?notation ?date"""
+CASE_RATINGS = """
+SELECT ?case ?criterion ?rating ?date WHERE {
+  ?case dh:hasAssessment ?assessment .
+  ?assessment dh:criterion ?criterion ; dh:rating ?rating .
+  OPTIONAL { ?assessment dcterms:date ?date }
+}"""
 
 CRITERIA = """
-SELECT ?criterion ?notation ?rating (COUNT(DISTINCT ?case) AS ?n) WHERE {
-  ?criterion skos:inScheme ?scheme .
-  OPTIONAL { ?criterion skos:notation ?notation }
-  OPTIONAL { ?assessment dh:criterion ?criterion ; dh:rating ?rating . ?case dh:hasAssessment ?assessment }
+SELECT ?criterion ?rating (COUNT(*) AS ?n) WHERE {
+  ?assessment dh:criterion ?criterion ; dh:rating ?rating .
 }
-GROUP BY ?scheme ?criterion ?notation ?rating"""
+GROUP BY ?criterion ?rating"""
 
-THEMES = """
-SELECT ?theme (COUNT(DISTINCT ?case) AS ?cases) (COUNT(DISTINCT ?event) AS ?events) WHERE {
-  ?theme skos:inScheme ?scheme .
-  OPTIONAL { ?case a dh:Case ; dcterms:subject ?theme }
-  OPTIONAL { ?event a dh:Meeting ; dcterms:subject ?theme }
+THEME_COUNTS = """
+SELECT ?theme ?type (COUNT(DISTINCT ?item) AS ?n) WHERE {
+  VALUES ?type { dh:Case dh:Meeting }
+  ?item dcterms:subject ?theme ; a ?type .
 }
-GROUP BY ?scheme ?theme"""
+GROUP BY ?theme ?type"""
 
 # {published}, {themes}, {criteria}: IRIs from the base IRI, filled in with str(NamedNode)
 COUNTS = """
@@ -1278,22 +1318,6 @@ SELECT DISTINCT ?org ?name ?alt WHERE {
   OPTIONAL { ?org skos:prefLabel ?name }
   OPTIONAL { ?org skos:altLabel ?alt }
 }"""
-
-SEARCH = """
-SELECT DISTINCT ?item ?kind ?label WHERE {
-  {
-    ?item a dh:Case . BIND("case" AS ?kind)
-    ?item dcterms:title ?label .
-  } UNION {
-    ?item a dh:Meeting . BIND("event" AS ?kind)
-    ?item dcterms:title ?label .
-  } UNION {
-    ?item skos:inScheme ?themes . BIND("theme" AS ?kind)
-    ?item skos:prefLabel ?label .
-  }
-  FILTER(CONTAINS(LCASE(STR(?label)), ?needle))
-}"""
-
 
 # -- the triangle diagram --------------------------------------------------------------------------
 
@@ -1375,6 +1399,21 @@ def _fit(text: str, limit: int) -> str:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+def _entry(iri: str, labels: Labels, alts: Iterable[str] = (), **extra: Any) -> IndexEntry:
+    """An index entry: names case-folded for search, sort keys per language."""
+    alt_labels = tuple(sorted(alts))
+    every = [*labels.values(), *alt_labels]
+    return IndexEntry(iri, labels, alt_labels, "\n".join(every).casefold(),
+                      sort_key(pick(labels, iri, "nl")), sort_key(pick(labels, iri, "en")), **extra)
+
+
+def _page(entries: list[IndexEntry], page: int, size: int, row: Callable[[IndexEntry], Any]) -> Page:
+    """One page of sorted entries, the rows built for that page only."""
+    total = len(entries)
+    page = max(1, min(page, max(1, -(-total // size))))
+    return Page([row(e) for e in entries[(page - 1) * size: page * size]], total, page, size)
+
 
 def local_path(iri: str, base_iri: str) -> str | None:
     """driehoek's own page for an IRI, if it has one: /doc/..., /org/..., /def..."""

@@ -104,7 +104,7 @@ def _error(error: DriehoekError) -> ResponseReturnValue:
 def home() -> ResponseReturnValue:
     """What driehoek is, how much it holds, and the ways in."""
     reader = current_snapshot().pages()
-    cases = [c for c in reader.cases() if c["status_key"] == "published"][:3]
+    cases = [c for c in reader.cases(current_language(), size=6).items if c["status_key"] == "published"][:3]
     return render_template("home.html", counts=reader.counts(), cases=cases, facets=reader.facets())
 
 
@@ -128,7 +128,8 @@ def organisations() -> ResponseReturnValue:
 def cases() -> ResponseReturnValue:
     """The success stories with their four ratings."""
     reader = current_snapshot().pages()
-    return render_template("cases.html", cases=reader.cases(), criteria=reader.criteria())
+    listing = reader.cases(current_language(), page=_page())
+    return render_template("cases.html", listing=listing, criteria=reader.criteria())
 
 
 @bp.get("/criteria")
@@ -149,7 +150,7 @@ def themes() -> ResponseReturnValue:
 def events() -> ResponseReturnValue:
     """The meetings of the learning community."""
     reader = current_snapshot().pages()
-    return render_template("events.html", events=reader.events())
+    return render_template("events.html", listing=reader.events(current_language(), page=_page()))
 
 
 @bp.get("/monitor")
