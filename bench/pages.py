@@ -50,10 +50,12 @@ PAGES = [
 
 
 def log(message: str) -> None:
+    """Progress on standard error."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> None:
+    """Run the driehoek CLI, quietly; fail loudly."""
     subprocess.run([sys.executable, "-m", "driehoek.cli", *args], check=True, env=env,
                    stdout=subprocess.DEVNULL)
 
@@ -80,21 +82,25 @@ def build_store(work: Path, filler: int) -> Path:
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def ms(values: list[float]) -> str:
+    """Median / p95 in milliseconds."""
     return f"{statistics.median(values) * 1000:.1f} / {percentile(values, 0.95) * 1000:.1f}"
 
 
 def http_times(url: str, runs: int) -> list[float]:
+    """Seconds per full GET of the page, after a warm-up."""
     session = requests.Session()
     headers = {"Accept": "text/html", "Accept-Language": "nl"}
     for _ in range(5):
@@ -137,6 +143,7 @@ def raw_query_times(snapshot: pages.Snapshot, statements: list[str], runs: int) 
 
 
 def machine() -> str:
+    """What the figures were taken on."""
     cpus = os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{platform.machine()}, {cpus} CPUs, Python {platform.python_version()}, pyoxigraph "
@@ -144,6 +151,7 @@ def machine() -> str:
 
 
 def main() -> None:
+    """Build the store, measure each page, print the Markdown section."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--filler", type=int, default=830_000, help="synthetic triples on top of the bundled data")
     parser.add_argument("--runs", type=int, default=50)

@@ -27,7 +27,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 QUERY = """PREFIX dh: <https://w3id.org/driehoek/def#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-# Who supervises UWV, and who supervises each of those?
+# Who supervises UWV?
 SELECT ?supervisor ?name WHERE {
   ?supervisor dh:supervises <https://identifier.overheid.nl/tooi/id/zbo/zb000117> ;
               skos:prefLabel ?name .
@@ -45,12 +45,14 @@ SHOTS = [
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `driehoek serve` on the data directory; wait until it answers."""
     port = free_port()
     env = {**os.environ, "DRIEHOEK_DATA_DIR": str(data_dir)}
     process = subprocess.Popen([sys.executable, "-m", "driehoek.cli", "serve", "--port", str(port)], env=env)
@@ -70,6 +72,7 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def shoot(url: str, out: Path) -> None:
+    """One PNG per page in SHOTS."""
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -99,6 +102,7 @@ def shoot(url: str, out: Path) -> None:
 
 
 def main() -> None:
+    """Serve, shoot, stop."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="a data directory to serve (default: a fresh one)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")

@@ -65,12 +65,6 @@ def start_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token
     return Site(Server(data_dir), data_dir, secret)
 
 
-def stop_site(site: Site) -> Iterator[None]:
-    """Stop the server (a generator so fixtures can `yield from` it)."""
-    yield
-    site.server.stop()
-
-
 # -- HTML as a tree ----------------------------------------------------------------------------
 
 @dataclass

@@ -11,6 +11,7 @@ Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherev
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 import pyoxigraph as ox
@@ -33,6 +34,8 @@ SUFFIXES: dict[str, formats.Format] = {fmt.suffix: fmt for fmt in OFFERED}
 ALTERNATES: tuple[formats.Format, ...] = (formats.HTML, formats.TURTLE, formats.JSONLD, formats.NTRIPLES,
                                           formats.RDFXML)
 SNAPSHOT_HOLDER = "driehoek.pages"
+# Pages change when the server's code does: this process's pages get ETags of their own.
+RENDERER = uuid.uuid4().hex[:12]
 
 
 def settings() -> Settings:
@@ -160,8 +163,9 @@ def negotiate() -> formats.Format:
 
 def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: str) -> Response:
     """An empty response carrying the validators and links; 304 when the client's copy is current."""
-    lang = current_language() if fmt is formats.HTML else ""
-    etag = hashlib.sha256(f"{snapshot.key}|{iri}|{fmt.name}|{lang}".encode()).hexdigest()[:32]
+    # a page also depends on the language and on the templates of the running server
+    page = f"{current_language()}|{RENDERER}" if fmt is formats.HTML else ""
+    etag = hashlib.sha256(f"{snapshot.key}|{iri}|{fmt.name}|{page}".encode()).hexdigest()[:32]
     response = Response(content_type=fmt.content_type)
     response.set_etag(etag)
     response.last_modified = snapshot.modified.replace(microsecond=0)
