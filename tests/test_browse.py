@@ -272,3 +272,11 @@ def test_the_hostile_case_page_is_whole(site: Site) -> None:
     chart = document.find("svg", class_="chart")
     assert "<script>" not in str(chart.attrs) and chart.find("title").text().endswith("<script>alert(1)</script>")
     assert XSS_IRI in document.find("p", class_="iri").text()
+
+
+def test_a_url_no_route_knows_is_the_sites_404(site: Site) -> None:
+    response = fetch(site, "/no/such/page")
+    assert response.status_code == 404
+    assert parse_html(response.text).find("h1").text() == "Niet gevonden"
+    programs = requests.get(site.url + "/no/such/page", headers={"Accept": "application/json"}, timeout=30)
+    assert programs.status_code == 404 and programs.json()["error"] == "not_found"

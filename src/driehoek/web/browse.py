@@ -14,9 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from .. import pages, queries
-from ..errors import BadRequest, DriehoekError
+from ..errors import BadRequest, DriehoekError, NotFound
 from .i18n import LANGUAGES, current_language
 from .resources import current_snapshot, render_error_page
 
@@ -96,6 +97,12 @@ def named_examples(lang: str) -> list[dict[str, str]]:
 @bp.errorhandler(DriehoekError)
 def _error(error: DriehoekError) -> ResponseReturnValue:
     return render_error_page(error)
+
+
+@bp.app_errorhandler(404)
+def _no_route(error: HTTPException) -> ResponseReturnValue:
+    """A URL no route knows: the site's 404 page for browsers, the usual JSON error otherwise."""
+    return render_error_page(NotFound(error.description or "not found"))
 
 
 # -- pages ----------------------------------------------------------------------------------------
