@@ -3,7 +3,7 @@
 
 A document is negotiated by suffix first, then `?format=`, then Accept (HTML for browsers, Turtle
 for `*/*`). Every representation carries an ETag (the snapshot, the IRI, the format and, for HTML,
-the language) and Last-Modified (when the snapshot was published), answers 304 to If-None-Match /
+the language and the running server) and Last-Modified (when the snapshot was published), answers 304 to If-None-Match /
 If-Modified-Since, and links to its alternates and to the IRI it is about. The path, never the
 Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherever driehoek runs.
 """
