@@ -85,12 +85,11 @@ def named_examples(lang: str) -> list[dict[str, str]]:
     parameter values bound, so that each runs as it stands."""
     examples = []
     for query in queries.all_queries().values():
-        title = query.title_in(lang) if hasattr(query, "title_in") else query.title
         try:
-            text = query.with_values({}) if hasattr(query, "with_values") else query.text
+            text = query.with_values({})
         except (ValueError, DriehoekError):
             text = query.text
-        examples.append({"name": query.name, "title": title, "text": text})
+        examples.append({"name": query.name, "title": query.title_in(lang), "text": text})
     return sorted(examples, key=lambda e: pages.sort_key(e["title"]))
 
 
