@@ -290,7 +290,10 @@ def token() -> None:
 @click.argument("name")
 @click.pass_context
 def token_add(ctx: click.Context, name: str) -> None:
-    """Create a token for NAME and print it alone on standard output (shown only once)."""
+    """Create a token for NAME and print it alone on standard output (shown only once).
+
+    Name it after a role or an organisation (steward-bzk), never a person: the name is shown
+    publicly as who withdrew a case."""
     from .tokens import TokenStore
 
     try:
