@@ -475,7 +475,10 @@ def test_browsers_get_the_query_editor(endpoint: str) -> None:
     finder = _FormFinder()
     finder.feed(response.text)
     tags = dict(finder.elements)
-    assert tags["html"]["lang"] == "en"
+    assert tags["html"]["lang"] == "nl"  # the site's default language, without Accept-Language
+    english = _FormFinder()
+    english.feed(requests.get(endpoint, headers={"Accept": BROWSER, "Accept-Language": "en"}, timeout=60).text)
+    assert dict(english.elements)["html"]["lang"] == "en"
     assert tags["form"]["action"] == "/sparql" and tags["form"]["method"] == "get"
     assert tags["textarea"]["name"] == "query"
     assert tags["select"]["name"] == "format"
