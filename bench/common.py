@@ -247,7 +247,7 @@ def start_rdflib_endpoint(ntriples: Path) -> Server:
     with open(log_path, "wb") as out:
         process = subprocess.Popen([str(binary), "serve", "--host", HOST, "--port", str(port), str(ntriples)],
                                    stdout=out, stderr=subprocess.STDOUT)
-    server = Server("rdflib-endpoint", process, port, "/sparql", log_path)
+    server = Server("rdflib-endpoint", process, port, "/", log_path)  # its CLI serves the endpoint at /
     _wait_until_up(server, timeout=600)
     return server
 

@@ -1,7 +1,7 @@
 """Run every benchmark, or one, and print their Markdown sections (the figures of docs/benchmarks.md).
 
     .venv/bin/python bench/run.py                  # all of them: about an hour on 2 cores
-    .venv/bin/python bench/run.py --only sparql    # one: bulk-load, gate, sparql, rdflib, memory, 10m
+    .venv/bin/python bench/run.py --only bulk-load # or: gate sparql rdflib overhead memory pages 10m
     .venv/bin/python bench/run.py --list
 
 Each benchmark is its own script in bench/ (run it directly for its options); this runs them one
@@ -23,7 +23,9 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "gate": ("validation_scaling.py", [], "Validated upload of one case across store sizes"),
     "sparql": ("sparql_endpoint.py", [], "/sparql vs Oxigraph server (1M triples)"),
     "rdflib": ("sparql_endpoint.py", ["--rdflib"], "/sparql vs rdflib-endpoint (100k triples)"),
+    "overhead": ("sparql_overhead.py", [], "Where a light /sparql request's CPU goes, and the stack's floor"),
     "memory": ("server_memory.py", [], "Server memory under load (1M triples)"),
+    "pages": ("pages.py", [], "Pages: an organisation page on a million triples"),
     "10m": ("ten_million.py", [], "10M triples: load and serve"),
 }
 
