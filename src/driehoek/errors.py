@@ -140,3 +140,10 @@ class StoreError(DriehoekError):
     """The store could not do what was asked (disk full, corrupt, locked)."""
 
     status, code = 503, "store_error"
+
+
+class InsufficientStorage(StoreError):
+    """The disk holding the store is full: the write did not happen (or, if the message says so, was
+    stored but not yet published to readers)."""
+
+    status, code = 507, "insufficient_storage"

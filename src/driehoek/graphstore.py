@@ -32,6 +32,12 @@ def graph_name(value: str) -> ox.NamedNode:
         raise BadRequest(f"graph={value!r} is not an absolute IRI: {err}") from err
 
 
+def names_graphs(fmt: formats.Format) -> bool:
+    """TriG and N-Quads: formats made to carry named graphs. JSON-LD can carry them too, but a JSON-LD
+    body of a one-graph request is that graph's triples (quads for other graphs are refused later)."""
+    return fmt.is_dataset and fmt is not formats.JSONLD
+
+
 def named_iri(graph: GraphName) -> str | None:
     """The IRI of a named graph; None for the default graph."""
     return graph.value if isinstance(graph, ox.NamedNode) else None
@@ -116,7 +122,7 @@ def combine_documents(parts: list[tuple[str, bytes, formats.Format]], base_iri: 
         raise BadRequest("the multipart body has no parts; send each RDF document as a file part")
     lines: list[str] = []
     for name, data, fmt in parts:
-        if fmt.is_dataset:
+        if names_graphs(fmt):
             raise UnsupportedMediaType(f"part {name!r} is {fmt.media_type}: the parts of a Graph Store "
                                        "request are triples (Turtle, N-Triples, JSON-LD, RDF/XML)")
         for quad in parse(data, fmt, base_iri=base_iri, source_name=name):
@@ -127,12 +133,13 @@ def combine_documents(parts: list[tuple[str, bytes, formats.Format]], base_iri: 
 
 # -- the update dataset of the SPARQL 1.1 Protocol (using-graph-uri, using-named-graph-uri) ------------
 
-# Text that can contain keywords and braces without being them: strings, IRIs, comments.
+# Text that can contain keywords and braces without being them: strings, IRIs, comments. An unclosed
+# string runs to the end of its line (as in sparql._SKIP: linear time, the parser refuses it anyway).
 _OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
+    r'"""(?:[^"\\]|\\.|"(?!""))*(?:""")?'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*(?:''')?"
+    r'|"(?:[^"\\\n]|\\.)*"?'
+    r"|'(?:[^'\\\n]|\\.)*'?"
     r"|<[^<>\"{}|^`\\\s]*>"
     r"|#[^\n]*",
 )
@@ -176,4 +183,4 @@ def apply_update_dataset(sparql: str, using: list[str], using_named: list[str]) 
 
 
 __all__ = ["DEFAULT_GRAPH", "GraphContent", "apply_update_dataset", "combine_documents", "graph_name",
-           "is_private", "named_iri", "label", "read_graph"]
+           "is_private", "named_iri", "names_graphs", "label", "read_graph"]

@@ -27,8 +27,12 @@ def run(settings: Settings) -> None:
     app = create_app(settings, service)
     log.info("driehoek serving http://%s:%d/ (data in %s)", settings.host, settings.port, settings.data_dir)
     try:
+        # waitress buffers a body (to temporary files) before the app sees it, by default up to 1 GB:
+        # the app answers 413 (JSON) past DRIEHOEK_MAX_UPLOAD, waitress itself (plain text) past twice
+        # that, and at least 1 MiB past it, so that nobody fills a disk with one request
+        body_limit = max(2 * settings.max_upload, settings.max_upload + (1 << 20))
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                       ident="driehoek", clear_untrusted_proxy_headers=True)
+                       ident="driehoek", clear_untrusted_proxy_headers=True, max_request_body_size=body_limit)
     finally:
         app.extensions["driehoek.pool"].close()
         service.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import uuid
 from datetime import datetime, timezone
 import shutil
@@ -22,11 +23,11 @@ import pyoxigraph as ox
 
 from . import formats, validation
 from .config import Settings
-from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, StoreError,
-                     ValidationFailed)
+from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, QueryTimeout,
+                     StoreError, ValidationFailed)
 from .iris import DH, XSD, graph_iri_for_path, slugify
-from .store import (Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader, parse,
-                    sha256_of)
+from .store import (NESTED_FORMATS, Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader,
+                    parse, sha256_of, storage_error)
 
 Progress = Callable[[int], None]
 
@@ -94,6 +95,26 @@ class LoadOutcome:
     def warnings(self) -> int:
         """Warnings across all reports."""
         return sum(len(r.warnings) for r in self.reports)
+
+
+# The child process of Driehoek._try_update: apply an update to a checkpoint, report a refusal on stdout.
+_TRIAL_UPDATE = """
+import json, resource, sys
+limit = int(sys.argv[3]) * 1024 * 1024
+if limit > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import pyoxigraph as ox
+store = ox.Store(sys.argv[1])
+try:
+    store.update(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"), base_iri=sys.argv[2])
+    store.flush()
+except SyntaxError as err:
+    print(json.dumps(["syntax", str(err.args[0]) if err.args else str(err)]))
+    sys.exit(3)
+except Exception as err:
+    print(json.dumps(["failed", str(err)]))
+    sys.exit(3)
+"""
 
 
 def bundled_sources() -> list[tuple[str, Path]]:
@@ -195,8 +216,10 @@ class Driehoek:
             stream = _CountingReader(raw, progress)
             by_graph: dict[str, list[ox.Quad]] = {}
             target_key = target.value if isinstance(target, ox.NamedNode) else ""
-            for quad in parse(io.BufferedReader(stream, 1 << 16), source.fmt,
-                              base_iri=self.settings.base_iri, source_name=source.name):
+            data: IO[bytes] | bytes = io.BufferedReader(stream, 1 << 16)
+            if source.fmt in NESTED_FORMATS:  # read whole, so parse() checks its nesting first
+                data = data.read()
+            for quad in parse(data, source.fmt, base_iri=self.settings.base_iri, source_name=source.name):
                 graph = quad.graph_name
                 key = graph.value if isinstance(graph, ox.NamedNode) else target_key
                 by_graph.setdefault(key, []).append(quad)
@@ -374,25 +397,20 @@ class Driehoek:
 
         check_update(sparql)
         try:
-            targets = validation.update_targets(sparql)
+            targets = validation.update_targets(sparql, self.settings.base_iri)
         except ValueError:
             targets = {validation.ALL_GRAPHS}  # let Oxigraph's parser give the precise error below
         with self.store.lock():
             trial_dir = self.settings.data_dir / "trial" / uuid.uuid4().hex
-            trial_dir.parent.mkdir(parents=True, exist_ok=True)
             trial: ox.Store | None = None
             try:
-                self.store.raw.flush()
-                self.store.raw.backup(str(trial_dir))
-                trial = ox.Store(str(trial_dir))
                 try:
-                    trial.update(sparql, base_iri=self.settings.base_iri)
-                except SyntaxError as err:
-                    from .store import syntax_error
-
-                    raise syntax_error(err, "update") from err
+                    trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
-                    raise BadRequest(f"update failed: {err}") from err
+                    raise storage_error(err, "nothing was written") from err
+                self.store.backup(trial_dir)
+                self._try_update(trial_dir, sparql)
+                trial = ox.Store(str(trial_dir))
                 writes, reports = self._update_writes(trial, targets)
                 outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
                 digest = hashlib.sha256(sparql.encode()).hexdigest()
@@ -402,6 +420,37 @@ class Driehoek:
                 shutil.rmtree(trial_dir, ignore_errors=True)
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
+
+    def _try_update(self, trial_dir: Path, sparql: str) -> None:
+        """Run an update on the checkpoint in `trial_dir` in a child process, under the query time
+        limit and memory cap: Oxigraph cannot cancel an update, and its parser and planner recurse (a
+        long enough chain of UNIONs or ||s overflows the stack and kills the process running it)."""
+        import subprocess
+        import sys
+
+        from .store import syntax_error
+
+        limit = self.settings.query_timeout
+        args = [sys.executable, "-c", _TRIAL_UPDATE, str(trial_dir), self.settings.base_iri,
+                str(self.settings.query_memory)]
+        try:
+            done = subprocess.run(args, input=sparql.encode("utf-8", "surrogatepass"), capture_output=True,
+                                  timeout=limit)
+        except subprocess.TimeoutExpired as err:
+            raise QueryTimeout(f"the update was stopped after its time limit of {limit:g} s (DRIEHOEK_QUERY_TIMEOUT); "
+                               "narrow its WHERE clause down and try again", timeout_seconds=limit) from err
+        if done.returncode == 3:  # the update was refused: a message for the client
+            kind, message = json.loads(done.stdout)
+            if kind == "syntax":
+                raise syntax_error(SyntaxError(message), "update")
+            if "No space left on device" in message:
+                raise storage_error(message, "nothing was written")
+            raise BadRequest(f"update failed: {message}")
+        if done.returncode != 0:
+            how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit code {done.returncode}"
+            raise BadRequest(f"the update could not be tried: the process running it stopped ({how}); it is "
+                             f"too long or complex to parse, or needs more than {self.settings.query_memory} MiB; "
+                             "split it into smaller updates")
 
     def _update_writes(self, trial: ox.Store, targets: set[str]) -> tuple[list[GraphWrite], list[validation.Report]]:
         """Compare the trial with the live store for the targeted graphs; validate the changed ones."""

@@ -12,7 +12,9 @@ staging graphs removed, and queries run on the newest snapshot.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -29,7 +31,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from . import formats
-from .errors import Conflict, StoreError, SyntaxErrorInInput
+from .errors import BadRequest, Conflict, InsufficientStorage, StoreError, SyntaxErrorInInput
 from .iris import DCTERMS, DH, PROV, RDF_TYPE, XSD
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,8 @@ def parse(
         kwargs["path"] = str(source)
     else:
         kwargs["input"] = source
+    if isinstance(source, (bytes, str)):
+        check_input(source.encode() if isinstance(source, str) else source, fmt, source_name)
     # JSON-LD: never let a document make us fetch a remote @context
     try:
         iterator = ox.parse(**kwargs)
@@ -127,6 +131,78 @@ def parse(
     except OSError as err:
         # pyoxigraph reports e.g. a JSON-LD remote context it refuses to load as OSError
         raise SyntaxErrorInInput(f"{source_name}: {err}", source=source_name) from err
+
+
+# Parsers recurse. pyoxigraph's JSON-LD parser overflows the stack at ~4,000 levels of nesting on an
+# 8 MiB thread stack (~1,000 on 2 MiB), which kills the whole process; its RDF/XML parser slows down
+# quadratically with element depth (40,000 levels: 30 s). Real documents nest a few dozen levels.
+MAX_NESTING = 256
+# RDF/XML may declare internal entities; nested ones expand exponentially ("billion laughs").
+MAX_ENTITY_EXPANSION = 32 * 1024 * 1024  # bytes of entity text a document may expand to
+NESTED_FORMATS = (formats.JSONLD, formats.RDFXML)  # what check_input looks at (parsed from bytes)
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
+# Comments, CDATA and processing instructions (up to the end of the input when unterminated, so a
+# scan stays linear), or a tag: (closing slash, first letter, self-closing slash).
+_XML_TOKEN = re.compile(rb"<!--(?:.*?-->|.*)|<!\[CDATA\[(?:.*?\]\]>|.*)|<\?(?:.*?\?>|.*)"
+                        rb"|<(/?)([^\s/>!?<])[^<>]*?(/?)>", re.DOTALL)
+_ENTITY_DECL = re.compile(rb"""<!ENTITY\s+([^\s%>]+)\s+(?:"([^"]*)"|'([^']*)')""")
+_ENTITY_REF = re.compile(rb"&([^\s&;#<>\"']+);")
+
+
+def check_input(data: bytes, fmt: formats.Format, source_name: str = "input") -> None:
+    """Refuse a JSON-LD or RDF/XML document that would make its parser exhaust the stack, the CPU or
+    the memory: nested deeper than MAX_NESTING, or with XML entities expanding past
+    MAX_ENTITY_EXPANSION. Cheap: a document with few brackets or tags is not scanned at all."""
+    if fmt is formats.JSONLD and data.count(b"[") + data.count(b"{") > MAX_NESTING:
+        steps = _JSON_STRING.sub(b"", data).translate(_BRACKET_STEP, _NOT_BRACKET)
+        depth = max(itertools.accumulate(memoryview(steps).cast("b")), default=0)
+    elif fmt is formats.RDFXML:
+        if b"<!ENTITY" in data and _entity_expansion(data) > MAX_ENTITY_EXPANSION:
+            raise BadRequest(f"{source_name}: its XML entities expand to more than {MAX_ENTITY_EXPANSION} "
+                             "bytes; write the values out instead", source=source_name)
+        if data.count(b"<") <= MAX_NESTING:
+            return
+        steps = (-1 if close else 0 if empty else 1 for close, name, empty in _XML_TOKEN.findall(data) if name)
+        depth = max(itertools.accumulate(steps), default=0)
+    else:
+        return
+    if depth > MAX_NESTING:
+        raise BadRequest(f"{source_name}: nested {depth} levels deep; driehoek reads at most {MAX_NESTING}",
+                         source=source_name, limit=MAX_NESTING)
+
+
+def _entity_expansion(data: bytes) -> float:
+    """How many bytes the entity references in an XML document expand to (inf for a cycle)."""
+    values = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ENTITY_DECL.finditer(data)}
+    sizes: dict[bytes, float] = {}
+
+    def size(name: bytes, seen: frozenset[bytes]) -> float:
+        if name not in sizes:
+            if name in seen:
+                return float("inf")
+            value = values[name]
+            sizes[name] = len(value) + sum(size(ref.group(1), seen | {name}) - len(ref.group())
+                                           for ref in _ENTITY_REF.finditer(value) if ref.group(1) in values)
+        return sizes[name]
+
+    try:
+        return sum(size(ref.group(1), frozenset()) for ref in _ENTITY_REF.finditer(data) if ref.group(1) in values)
+    except RecursionError:  # a chain of thousands of entities
+        return float("inf")
+
+
+def storage_error(err: OSError | str, what: str) -> StoreError:
+    """A failed disk write as a typed error (507 when the disk is full, never a traceback); `what`
+    says what became of the request, e.g. "nothing was written"."""
+    text = str(err)
+    if (isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+            "No space left on device" in text or "Disk quota exceeded" in text:
+        return InsufficientStorage(f"the disk holding the store is full; {what}. Free some space and try "
+                                   "again (reads go on meanwhile)", reason="disk full")
+    return StoreError(f"the store could not write to disk ({text}); {what}")
 
 
 def syntax_error(err: SyntaxError, source_name: str) -> SyntaxErrorInInput:
@@ -178,18 +254,45 @@ class EmbeddedStore:
         self.snapshots = SnapshotDirectory(self.data_dir / "snapshots")
         self._lock = threading.RLock()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._db: ox.Store | None = None
+        self._open()
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Open the RocksDB store (one process only) and drop what interrupted writes left."""
         try:
-            self._store = ox.Store(str(self.path))
+            self._db = ox.Store(str(self.path))
         except OSError as err:
             if "lock" in str(err).lower():
                 raise StoreError(
                     f"the store in {self.path} is in use by another process (is `driehoek serve` "
                     "running?); write through the HTTP API or stop that process first"
                 ) from err
+            if isinstance(storage_error(err, ""), InsufficientStorage):
+                raise storage_error(err, f"the store in {self.path} cannot be opened") from err
             raise StoreError(f"cannot open the store in {self.path}: {err}") from err
-        self._recover()
+        try:
+            self._recover()
+        except OSError as err:
+            self._db = None
+            raise storage_error(err, "nothing was written") from err
 
-    # -- housekeeping -------------------------------------------------------------------------
+    @property
+    def _store(self) -> ox.Store:
+        """The live store, reopened after a failed disk write: RocksDB refuses every later write
+        until it is reopened, also once space has been freed."""
+        if self._db is None:
+            with self._lock:
+                if self._db is None:
+                    self._open()
+        assert self._db is not None
+        return self._db
+
+    def _failed(self, err: OSError, what: str) -> StoreError:
+        """A failed disk write: let go of the store (the next use reopens it) and say what happened."""
+        self._db = None
+        return storage_error(err, what)
 
     def _recover(self) -> None:
         """Drop staging graphs left by a write that was killed before it committed."""
@@ -210,8 +313,12 @@ class EmbeddedStore:
     def close(self) -> None:
         """Flush and release the store (the RocksDB lock goes with the object)."""
         with self._lock:
-            self._store.flush()
-            del self._store
+            if self._db is not None:
+                try:
+                    self._db.flush()
+                except OSError as err:  # disk full: the write-ahead log still has every commit
+                    log.warning("could not flush the store on close: %s", err)
+                self._db = None
 
     @property
     def raw(self) -> ox.Store:
@@ -246,11 +353,19 @@ class EmbeddedStore:
                         raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
                                        "explicitly (--replace, or PUT)", graph=_name(write.graph))
                 self._store.update(self._commit_update(writes, activity))
-            except BaseException:
+            except BaseException as err:
                 for graph in staged:
-                    self._store.remove_graph(graph)
+                    try:
+                        self._store.remove_graph(graph)
+                    except OSError:  # disk full: `open` drops leftover staging graphs
+                        log.warning("could not drop %s now; it goes when the store next opens", graph.value)
+                if isinstance(err, OSError):
+                    raise self._failed(err, "nothing was written") from err
                 raise
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as err:
+                raise self._failed(err, "the change is committed but may not be flushed to disk") from err
             graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
             etags = {g: self.etag(g) for g in graphs}
             return CommitResult(activity.id, graphs, etags)
@@ -267,16 +382,24 @@ class EmbeddedStore:
                            graph=graph.value)
         marker = ox.Quad(graph, ox.NamedNode(DH + "loadingSince"),
                          ox.Literal(_now(), datatype=ox.NamedNode(XSD + "dateTime")), self.meta_graph)
-        self._store.add(marker)
-        self._store.flush()
+        try:
+            self._store.add(marker)
+            self._store.flush()
+        except OSError as err:
+            raise self._failed(err, "nothing was written") from err
         try:
             write.triples = self._stage(graph, write.quads, bulk=True, progress=progress)
             write.mode = "loaded"
             self._store.update(self._commit_update([write], activity)
                                + f" ;\nDELETE WHERE {{ GRAPH {self.meta_graph} {{ {graph} <{DH}loadingSince> ?t }} }}")
-        except BaseException:
-            self._store.remove_graph(graph)
-            self._store.remove(marker)
+        except BaseException as err:
+            try:
+                self._store.remove_graph(graph)
+                self._store.remove(marker)
+            except OSError:  # disk full: the marker makes `open` drop the graph
+                log.warning("could not drop the half-loaded %s now; it goes when the store next opens", graph.value)
+            if isinstance(err, OSError):
+                raise self._failed(err, "nothing was written") from err
             raise
         self._store.flush()
         return CommitResult(activity.id, {graph.value: write.triples}, {graph.value: self.etag(graph)})
@@ -375,11 +498,14 @@ class EmbeddedStore:
                 subject = _graph_subject(graph, self.graph_base)
                 meta = _sparql_term(self.meta_graph)
                 count = self.triple_count(graph, exact=True)
-                self._store.update(
-                    f"DELETE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
-                    f" INSERT {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> {count} }} }}"
-                    f" WHERE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
-                )
+                try:
+                    self._store.update(
+                        f"DELETE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
+                        f" INSERT {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> {count} }} }}"
+                        f" WHERE {{ GRAPH {meta} {{ {subject} <{DH}tripleCount> ?c }} }}"
+                    )
+                except OSError as err:
+                    raise self._failed(err, "the merge is stored; its triple count is not") from err
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update on the live store (callers own validation and provenance)."""
@@ -388,6 +514,8 @@ class EmbeddedStore:
                 self._store.update(sparql)
             except SyntaxError as err:
                 raise syntax_error(err, "update") from err
+            except OSError as err:
+                raise self._failed(err, "nothing was written") from err
 
     def lock(self) -> threading.RLock:
         """The writer lock: hold it to read-modify-write consistently."""
@@ -454,22 +582,31 @@ class EmbeddedStore:
         if target.exists():
             raise Conflict(f"{target} already exists; a backup goes into a new directory")
         with self._lock:
-            self._store.flush()
-            self._store.backup(str(target))
+            try:
+                self._store.flush()
+                self._store.backup(str(target))
+            except OSError as err:
+                shutil.rmtree(target, ignore_errors=True)
+                raise self._failed(err, f"no backup was written to {target}") from err
 
     def publish_snapshot(self) -> Path:
         """Checkpoint the store for readers, without private and staging graphs."""
         with self._lock:
-            return self.snapshots.publish(self._store, self._hidden_graph, self._scrub_metadata)
+            try:
+                return self.snapshots.publish(self._store, self._hidden_graph, self._scrub_metadata)
+            except OSError as err:
+                raise self._failed(err, "the change is stored, but readers see it only after the next "
+                                        "write that can be published") from err
 
     def _scrub_metadata(self) -> str:
         """The update that removes from a snapshot's metadata every trace of the hidden graphs:
-        their records, and the activities that wrote them (source names, hashes)."""
+        their records, and the activities that wrote or withdrew them (source names, hashes)."""
         meta, hidden = str(self.meta_graph), f'STRSTARTS(STR(?g), "{self.private_prefix}") || ' \
                                               f'STRSTARTS(STR(?g), "{self.staging_prefix}")'
         return (
+            # a withdrawal names its graph in dh:sourceName (a literal)
             f"DELETE {{ GRAPH {meta} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {meta} {{ "
-            f"?a <{PROV}generated>|<{PROV}invalidated> ?g . ?a ?p ?o }} FILTER(isIRI(?g) && ({hidden})) }} ;\n"
+            f"?a <{PROV}generated>|<{PROV}invalidated>|<{DH}sourceName> ?g . ?a ?p ?o }} FILTER({hidden}) }} ;\n"
             f"DELETE {{ GRAPH {meta} {{ ?g ?p ?o }} }} WHERE {{ GRAPH {meta} {{ ?g ?p ?o }} "
             f"FILTER(isIRI(?g) && ({hidden})) }}"
         )
@@ -508,16 +645,20 @@ class SnapshotDirectory:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}"
         tmp = self.root / f"{name}.tmp"
-        store.flush()
-        store.backup(str(tmp))
-        copy = ox.Store(str(tmp))
-        for graph in list(copy.named_graphs()):
-            if hidden(graph):
-                copy.remove_graph(graph)
-        if scrub is not None:
-            copy.update(scrub())
-        copy.flush()
-        del copy
+        try:
+            store.flush()
+            store.backup(str(tmp))
+            copy = ox.Store(str(tmp))
+            for graph in list(copy.named_graphs()):
+                if hidden(graph):
+                    copy.remove_graph(graph)
+            if scrub is not None:
+                copy.update(scrub())
+            copy.flush()
+            del copy
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)  # a half-made snapshot only takes space
+            raise
         final = self.root / name
         os.rename(tmp, final)
         pointer = self.root / "CURRENT.tmp"

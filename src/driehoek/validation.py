@@ -364,16 +364,22 @@ ALL_GRAPHS = "*"  # an update that may touch any graph (GRAPH ?g templates, CLEA
 DEFAULT = ""  # the default graph
 
 
-def update_targets(sparql: str) -> set[str]:
-    """The graphs a SPARQL Update may change: IRIs, DEFAULT ("") or ALL_GRAPHS ("*")."""
+def update_targets(sparql: str, base_iri: str | None = None) -> set[str]:
+    """The graphs a SPARQL Update may change: IRIs, DEFAULT ("") or ALL_GRAPHS ("*").
+
+    `base_iri` resolves relative graph IRIs as the store will (<graph/x> is {base}graph/x)."""
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        update = translateUpdate(parseUpdate(sparql))
+        update = translateUpdate(parseUpdate(sparql), base=base_iri)
     except Exception as err:  # rdflib raises pyparsing errors of several kinds
         raise ValueError(str(err)) from err
     targets: set[str] = set()
+
+    def part(node: Any, key: str) -> Any:
+        # rdflib's CompValue.get(key) returns the key itself when it is absent (a str, truthy)
+        return node[key] if key in node else None
 
     def graph(value: Any) -> str:
         if value in ("DEFAULT", None):
@@ -382,26 +388,27 @@ def update_targets(sparql: str) -> set[str]:
             return ALL_GRAPHS
         return str(value)
 
-    for op in update.algebra:
+    # an empty update (a prologue, a comment or nothing at all) is valid SPARQL: rdflib returns []
+    for op in getattr(update, "algebra", ()):
         name = op.name
         if name in ("InsertData", "DeleteData"):
-            targets.update(graph(g) for g in op.get("quads") or {})
-            if op.get("triples"):
+            targets.update(graph(g) for g in part(op, "quads") or {})
+            if part(op, "triples"):
                 targets.add(DEFAULT)
         elif name == "Modify":
-            default = graph(op.get("withClause"))
-            for clause in (op.get("delete"), op.get("insert")):
-                if not clause or isinstance(clause, str):
+            default = graph(part(op, "withClause"))
+            for clause in (part(op, "delete"), part(op, "insert")):
+                if not clause:
                     continue
-                targets.update(graph(g) for g in clause.get("quads") or {})
-                if clause.get("triples"):
+                targets.update(graph(g) for g in part(clause, "quads") or {})
+                if part(clause, "triples"):
                     targets.add(default)
         elif name in ("DeleteWhere",):
-            targets.update(graph(g) for g in op.get("quads") or {})
-            if op.get("triples"):
+            targets.update(graph(g) for g in part(op, "quads") or {})
+            if part(op, "triples"):
                 targets.add(DEFAULT)
         elif name in ("Clear", "Drop", "Create", "Load"):
-            targets.add(graph(op.get("graphiri")))
+            targets.add(graph(part(op, "graphiri")))
         elif name in ("Add", "Move", "Copy"):
             source, target = op["graph"]
             targets.add(graph(target))
@@ -409,4 +416,9 @@ def update_targets(sparql: str) -> set[str]:
                 targets.add(graph(source))
         else:
             targets.add(ALL_GRAPHS)
+    for target in targets - {DEFAULT, ALL_GRAPHS}:
+        try:
+            ox.NamedNode(target)
+        except ValueError:  # a graph rdflib could not resolve: compare every graph instead
+            return {ALL_GRAPHS}
     return targets

@@ -225,7 +225,7 @@ def put_graph() -> ResponseReturnValue:
         return _dataset_written(service.write_dataset(source, agent=agent, operation="put"))
     graph = _writable(target)
     source = _body_source()
-    if source.fmt.is_dataset:
+    if graphstore.names_graphs(source.fmt):
         raise UnsupportedMediaType(f"{source.fmt.media_type} holds several graphs: send it to /graph-store "
                                    "without ?graph, or send this graph's triples (Turtle, N-Triples, ...)")
     if_match, if_none_match = _conditions()
@@ -242,7 +242,7 @@ def post_graph() -> ResponseReturnValue:
     service = _service()
     if target is None:
         source = _body_source()
-        if source.fmt.is_dataset:
+        if graphstore.names_graphs(source.fmt):
             raise UnsupportedMediaType(f"{source.fmt.media_type} names its own graphs and replaces them "
                                        "whole: send it with PUT /graph-store")
         graph = service.graph_iri(f"{service.settings.graph_base}{uuid.uuid4()}")
@@ -251,7 +251,7 @@ def post_graph() -> ResponseReturnValue:
         return _written(graph, True, outcome, location=graph.value)
     graph = _writable(target)
     source = _body_source()
-    if source.fmt.is_dataset:
+    if graphstore.names_graphs(source.fmt):
         raise UnsupportedMediaType(f"{source.fmt.media_type} holds several graphs: send it with PUT "
                                    "/graph-store without ?graph, or send this graph's triples")
     if_match, if_none_match = _conditions()
