@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import uuid
 from datetime import datetime, timezone
 import shutil
@@ -97,6 +98,8 @@ class LoadOutcome:
         return sum(len(r.warnings) for r in self.reports)
 
 
+_DOT_SEGMENT = re.compile(r"/\.\.?(?=[/?#]|$)")
+
 # The child process of Driehoek._try_update: apply an update to a checkpoint, report a refusal on stdout.
 _TRIAL_UPDATE = """
 import json, resource, sys
@@ -176,16 +179,19 @@ class Driehoek:
         allowed = (self.settings.graph_base, *self.settings.graph_namespaces)
         if not value.startswith(allowed):
             raise Forbidden(f"graph {value} is outside the writable namespaces: " + ", ".join(allowed))
+        if _DOT_SEGMENT.search(value):  # {base}graph/x/../private/y is private/y to anyone resolving it
+            raise Forbidden(f"graph {value} has '.' or '..' segments; name it without them")
         if value.startswith((self.store.staging_prefix, self.store.meta_graph.value)) or value in (
                 self.store.provenance_graph.value,):
             raise Forbidden(f"graph {value} is reserved for driehoek itself")
         return ox.NamedNode(value)
 
     def default_graph_for(self, source_name: str) -> ox.NamedNode:
-        """{base}graph/{file stem}: the graph a file goes to when none is given."""
+        """{base}graph/{file stem}: the graph a file goes to when none is given (never a reserved one:
+        `load --trusted --replace meta.ttl` must not replace the metadata graph)."""
         stem = Path(source_name).name.split(".", 1)[0]
         slug = slugify(stem) or "upload"
-        return ox.NamedNode(self.settings.graph_base + slug)
+        return self.graph_iri(self.settings.graph_base + slug)
 
     # -- the write path ------------------------------------------------------------------------
 

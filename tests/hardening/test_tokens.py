@@ -1,0 +1,156 @@
+"""Token guessing: every guess costs a full scrypt and a constant-time compare, and an address that
+keeps guessing is stopped with 429 + Retry-After, valid token or not, until its failures leave the
+window; other addresses are not affected; a valid token works again afterwards.
+
+The window is 60 s in the server; the fast tests swap in a 2-second limiter in-process, the slow test
+waits out the real window over HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from driehoek import tokens
+from driehoek.web.auth import MAX_FAILURES, FailureLimiter
+
+from ..stewards import Steward, make_data_dir, plain_turtle, running
+from .conftest import GRAPHS, InProcess, client_from
+
+WINDOW = 2.0
+
+
+@pytest.fixture
+def limited(inproc: InProcess) -> Iterator[InProcess]:
+    """The in-process app with a fresh limiter of MAX_FAILURES failures per WINDOW seconds."""
+    inproc.app.extensions["driehoek.auth_failures"] = FailureLimiter(MAX_FAILURES, WINDOW)
+    yield inproc
+    inproc.app.extensions["driehoek.auth_failures"] = FailureLimiter()
+
+
+def _put(env: InProcess, token: str | None, address: str = "127.0.0.1", graph: str = GRAPHS + "tokens") -> int:
+    headers = {"Content-Type": "text/turtle", **({"Authorization": f"Bearer {token}"} if token else {})}
+    response = env.request("PUT", "/graph-store", query_string={"graph": graph}, data=plain_turtle(str(time.time())),
+                           headers=headers, environ_base={"REMOTE_ADDR": address})
+    if response.status_code == 429:
+        retry = int(response.headers["Retry-After"])
+        assert 1 <= retry <= WINDOW + 1, retry
+        assert response.get_json()["error"] == "too_many_requests"
+    return response.status_code
+
+
+def _guess(n: int) -> str:
+    return f"dh_{n:012x}_{'A' * 43}"
+
+
+def test_guessing_is_stopped_and_the_window_passes(limited: InProcess) -> None:
+    statuses = [_put(limited, _guess(n)) for n in range(MAX_FAILURES + 5)]
+    assert statuses == [401] * MAX_FAILURES + [429] * 5
+    assert _put(limited, limited.token) == 429  # a valid token from the same address waits too
+    assert _put(limited, limited.token, address="192.0.2.7") in (201, 204)  # another address does not
+    assert _put(limited, _guess(99), address="192.0.2.7") == 401
+    time.sleep(WINDOW + 0.5)
+    assert _put(limited, limited.token) in (201, 204)
+
+
+def test_a_missing_token_is_not_a_guess(limited: InProcess) -> None:
+    assert [_put(limited, None) for _ in range(3 * MAX_FAILURES)] == [401] * (3 * MAX_FAILURES)
+    assert _put(limited, limited.token) in (201, 204)
+
+
+def test_every_kind_of_bad_token_counts(limited: InProcess) -> None:
+    kinds = ["x", "dh_", "dh__", f"dh_{'0' * 12}_", "dh_zz_zz", limited.token[:-1], limited.token + "A",
+             limited.token.upper(), limited.token.replace("dh_", "DH_"), "dh_" + "0" * 5000]
+    statuses = [_put(limited, kind) for kind in kinds]
+    assert statuses[:MAX_FAILURES] == [401] * MAX_FAILURES, statuses
+    assert _put(limited, limited.token) == 429
+
+
+def test_parallel_guesses_get_at_most_a_thread_pool_more(limited: InProcess) -> None:
+    """Checks and failures race: with T parallel guessers at most MAX_FAILURES + T guesses are tried."""
+    threads, per_thread = 8, 6
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def guess(offset: int) -> None:
+        for n in range(per_thread):
+            status = _put(limited, _guess(1000 + offset * per_thread + n))
+            with lock:
+                statuses.append(status)
+
+    workers = [threading.Thread(target=guess, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert len(statuses) == threads * per_thread
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= MAX_FAILURES + threads, statuses
+
+
+def test_a_guess_costs_one_scrypt_and_one_constant_time_compare(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown ids, known ids with a wrong secret, and garbage all take the same path: no early
+    return tells a guesser which ids exist."""
+    store = tokens.TokenStore(tmp_path)
+    valid = store.add("steward")
+    token_id = valid.split("_")[1]
+    hashes, compares = [], []
+    real_hash, real_compare = tokens._hash, tokens.hmac.compare_digest
+    monkeypatch.setattr(tokens, "_hash", lambda secret, salt: hashes.append(1) or real_hash(secret, salt))
+    monkeypatch.setattr(tokens.hmac, "compare_digest", lambda a, b: compares.append(1) or real_compare(a, b))
+    for guess in (f"dh_{token_id}_wrong", _guess(5), "garbage", f"dh_{token_id}_{valid.split('_', 2)[2][:-1]}x"):
+        hashes.clear()
+        compares.clear()
+        with pytest.raises(tokens.Unauthorized):
+            store.verify(guess)
+        assert len(hashes) == 1, guess
+        assert len(compares) <= 1 and (len(compares) == 1 or not guess.startswith(f"dh_{token_id}")), guess
+    assert store.verify(valid) == "steward"
+
+
+# -- over HTTP, with the server's own window ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def steward(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steward]:
+    data_dir = tmp_path_factory.mktemp("tokens") / "var"
+    token = make_data_dir(data_dir)
+    with running(data_dir) as server:
+        yield Steward(server, token)
+
+
+def test_forwarded_headers_do_not_reset_the_count(steward: Steward) -> None:
+    """X-Forwarded-For and friends are not trusted (no proxy is configured): the address counted is
+    the connection's, so a guesser cannot make up a fresh one per request."""
+    guesser = client_from("127.0.0.11")
+    statuses = []
+    for n in range(MAX_FAILURES + 3):
+        response = guesser.put(steward.url + "/graph-store", params={"graph": GRAPHS + "x"}, data=b"<a:b> <a:c> <a:d> .",
+                               timeout=60, headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {_guess(n)}",
+                                                    "X-Forwarded-For": f"198.51.100.{n}", "Forwarded": f"for=198.51.100.{n}",
+                                                    "X-Real-IP": f"198.51.100.{n}"})
+        statuses.append(response.status_code)
+    assert statuses == [401] * MAX_FAILURES + [429] * 3
+    # the steward on another address is not affected
+    assert steward.put(GRAPHS + "tokens-http", plain_turtle("ok")).status_code in (201, 204)
+
+
+@pytest.mark.slow
+def test_after_the_real_window_a_valid_token_works_again(steward: Steward) -> None:
+    guesser = client_from("127.0.0.12")
+    headers = {"Content-Type": "text/turtle"}
+    for n in range(MAX_FAILURES):
+        guesser.put(steward.url + "/graph-store", params={"graph": GRAPHS + "x"}, data=b"<a:b> <a:c> <a:d> .",
+                    headers={**headers, "Authorization": f"Bearer {_guess(n)}"}, timeout=60)
+    valid = {**headers, "Authorization": f"Bearer {steward.token}"}
+    blocked = guesser.put(steward.url + "/graph-store", params={"graph": GRAPHS + "tokens-window"},
+                          data=plain_turtle("a").encode(), headers=valid, timeout=60)
+    assert blocked.status_code == 429
+    time.sleep(int(blocked.headers["Retry-After"]) + 1)
+    again = guesser.put(steward.url + "/graph-store", params={"graph": GRAPHS + "tokens-window"},
+                        data=plain_turtle("b").encode(), headers=valid, timeout=60)
+    assert again.status_code in (201, 204), again.text
+    assert requests.get(steward.url + "/health", timeout=30).status_code == 200
