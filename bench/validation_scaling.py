@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from common import GRAPH, SEED, WORK, driehoek_store, label, log, machine, median, spread, table
+from common import SEED, WORK, driehoek_store, label, log, machine, median, spread, table
 from generate import Generator
 
 UPLOAD_GRAPH = "https://w3id.org/driehoek/graph/bench-case-upload"
@@ -29,12 +29,9 @@ UPLOAD_GRAPH = "https://w3id.org/driehoek/graph/bench-case-upload"
 def case_upload(triples: int, path: Path) -> Path:
     """A new case (number far past the generated ones) for the store of that size, as N-Triples."""
     generator = Generator(triples, SEED)
-    generator.cases = 1  # meetings and monitors are not part of the upload
     with open(path, "w", encoding="utf-8") as out:
-        count = 0
         for s, p, o in generator.case(10_000_000):
             out.write(f"{s} <{p}> {o} .\n")
-            count += 1
     return path
 
 
