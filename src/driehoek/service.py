@@ -166,6 +166,8 @@ class Driehoek:
         """The writer's store, opened on first use (takes the RocksDB lock)."""
         if self._store is None:
             self._store = EmbeddedStore(self.settings.data_dir, self.settings.base_iri)
+            # we hold the lock, so no update is being tried: a trial checkpoint here was left by a kill
+            shutil.rmtree(self.settings.data_dir / "trial", ignore_errors=True)
         return self._store
 
     def close(self) -> None:

@@ -42,7 +42,7 @@ SCRIPT = "<script>alert(1)</script>"
 HANG_SECONDS = 60.0  # a guard against hangs, not a performance check
 
 # How many inputs the fuzz tests try: the fast subset runs in `make test`, the slow one with -m slow.
-EXAMPLES = {"fast": int(os.environ.get("DRIEHOEK_FUZZ_FAST", "40")),
+EXAMPLES = {"fast": int(os.environ.get("DRIEHOEK_FUZZ_FAST", "25")),
             "slow": int(os.environ.get("DRIEHOEK_FUZZ_SLOW", "400"))}
 SIZES = [pytest.param("fast", id="fast"), pytest.param("slow", id="slow", marks=pytest.mark.slow)]
 
@@ -249,3 +249,14 @@ def is_json_error(response: Any) -> bool:
 __all__ = ["BASE", "Canary", "client_from", "SECRET_WORD", "EXAMPLES", "GRAPHS", "HANG_SECONDS", "HOSTILE_CASE", "HOSTILE_GRAPH", "InProcess",
            "PRIVATE_GRAPH", "SCRIPT", "SECRET", "SEED_GRAPH", "SIZES", "Site", "close", "in_process",
            "is_json_error", "ox", "write"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` (and so .ci/run) runs plain `pytest`: the long hardening runs (marked slow) are
+    skipped there and run with `pytest -m slow tests/hardening`."""
+    if "slow" in (config.getoption("markexpr") or "") and "not slow" not in config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="a long hardening run: pytest -m slow tests/hardening")
+    for item in items:
+        if item.get_closest_marker("slow") is not None and HERE in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
