@@ -12,6 +12,7 @@ slow one (`pytest -m slow`) EXAMPLES["slow"]; DRIEHOEK_FUZZ_FAST / DRIEHOEK_FUZZ
 from __future__ import annotations
 
 import json
+import os
 import socket
 import string
 from collections.abc import Iterator
@@ -30,6 +31,13 @@ from .conftest import BASE, EXAMPLES, GRAPHS, PRIVATE_GRAPH, SEED_GRAPH, SIZES, 
 WRITE_METHODS = {"PUT", "POST", "DELETE"}
 RESERVED = [GRAPHS + "meta", GRAPHS + "staging/x", GRAPHS + "private/provenance", "http://example.org/outside"]
 TARGETS = [GRAPHS + "fuzz/a", GRAPHS + "fuzz/b", SEED_GRAPH, PRIVATE_GRAPH, *RESERVED]
+
+
+TRIED: dict[str, int] = {}  # inputs tried per test (printed with -s, for docs/reliability.md)
+
+
+def current_test() -> str:
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0].rsplit("::", 1)[-1]
 
 
 def fuzz_settings(size: str, **extra: Any) -> settings:
@@ -220,9 +228,11 @@ def test_fuzz_turtle_writes(inproc: InProcess, size: str) -> None:
     @given(document=turtle_documents, method=st.sampled_from(["PUT", "POST"]),
            graph=st.sampled_from(TARGETS + [None]), media_type=st.sampled_from(MEDIA_TYPES[:2] + MEDIA_TYPES[6:]))
     def run(document: str, method: str, graph: str | None, media_type: str) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         _write_document(inproc, method, graph, media_type, document.encode("utf-8", "surrogatepass"))
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -231,6 +241,7 @@ def test_fuzz_jsonld_writes(inproc: InProcess, canary: Canary, size: str) -> Non
     @given(document=jsonld_documents(canary), method=st.sampled_from(["PUT", "POST"]),
            graph=st.sampled_from(TARGETS[:4]), validate=st.booleans())
     def run(document: str, method: str, graph: str, validate: bool) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         body = document.encode("utf-8", "surrogatepass")
         if validate:  # the public dry run parses the same way
             response = inproc.request("POST", "/validate", data=body, headers={"Content-Type": "application/ld+json"})
@@ -239,6 +250,7 @@ def test_fuzz_jsonld_writes(inproc: InProcess, canary: Canary, size: str) -> Non
             _write_document(inproc, method, graph, "application/ld+json", body)
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
     assert canary.hits == []
 
 
@@ -248,11 +260,13 @@ def test_fuzz_binary_bodies(inproc: InProcess, size: str) -> None:
     @given(body=st.binary(max_size=300), media_type=st.sampled_from(MEDIA_TYPES),
            charset=st.sampled_from(["", "; charset=utf-8", "; charset=latin-1", "; charset=utf-16", ";;;"]))
     def run(body: bytes, media_type: str, charset: str) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         content_type = media_type + charset if media_type else charset.lstrip("; ")
         _write_document(inproc, "PUT", GRAPHS + "fuzz/a", content_type, body)
         check(inproc.request("POST", "/validate", data=body, headers={"Content-Type": content_type}))
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -264,6 +278,7 @@ def test_fuzz_sparql_queries(inproc: InProcess, canary: Canary, size: str) -> No
            dataset=st.sampled_from([{}, {"default-graph-uri": PRIVATE_GRAPH}, {"named-graph-uri": PRIVATE_GRAPH},
                                     {"default-graph-uri": SEED_GRAPH}, {"default-graph-uri": "not an iri"}]))
     def run(query: str, how: str, accept: str, dataset: dict[str, str]) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         headers = {"Accept": accept} if accept else {}
         if how == "get":
             response = inproc.request("GET", "/sparql", query_string={"query": query, **dataset}, headers=headers)
@@ -276,6 +291,7 @@ def test_fuzz_sparql_queries(inproc: InProcess, canary: Canary, size: str) -> No
         assert "geheim7f3a9c" not in response.get_data(as_text=True), "a private graph leaked into a result"
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
     assert canary.hits == []
 
 
@@ -286,6 +302,7 @@ def test_fuzz_sparql_updates(inproc: InProcess, canary: Canary, size: str) -> No
            using=st.sampled_from([{}, {"using-graph-uri": SEED_GRAPH}, {"using-named-graph-uri": PRIVATE_GRAPH},
                                   {"using-graph-uri": "::"}]))
     def run(update: str, form: bool, using: dict[str, str]) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         before, snapshot = inproc.dump(), inproc.snapshot_name()
         if form:
             response = inproc.request("POST", "/update", data={"update": update, **using}, headers=inproc.auth)
@@ -299,6 +316,7 @@ def test_fuzz_sparql_updates(inproc: InProcess, canary: Canary, size: str) -> No
         assert meta.status_code == 200  # the metadata graph is never broken by an update
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
     assert canary.hits == []
 
 
@@ -342,6 +360,7 @@ def test_fuzz_every_endpoint(inproc: InProcess, size: str) -> None:
            authorised=st.booleans())
     def run(method: str, path: str, params: list[tuple[str, str]], headers: dict[str, str], body: bytes,
             authorised: bool) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         if authorised:
             headers = {**headers, **inproc.auth}
         before, snapshot = inproc.dump(), inproc.snapshot_name()
@@ -351,6 +370,7 @@ def test_fuzz_every_endpoint(inproc: InProcess, size: str) -> None:
             refused_write_changed_nothing(inproc, before, snapshot, response)
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
 
 
 # -- raw requests to a real server ----------------------------------------------------------------
@@ -392,6 +412,7 @@ def test_fuzz_raw_requests(steward: Steward, size: str) -> None:
     @given(method=line_parts, target=targets, version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/9.9", b""]),
            headers=header_lines, body=bodies)
     def run(method: bytes, target: bytes, version: bytes, headers: list[bytes], body: bytes) -> None:
+        TRIED[current_test()] = TRIED.get(current_test(), 0) + 1
         request = method + b" " + target + b" " + version + b"\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
         answer = _raw(steward.server.port, request)
         status_line = answer.split(b"\r\n", 1)[0]
@@ -400,4 +421,5 @@ def test_fuzz_raw_requests(steward: Steward, size: str) -> None:
         assert steward.server.process.poll() is None
 
     run()
+    print(f"{current_test()}: {TRIED.get(current_test(), 0)} inputs")
     assert requests.get(steward.url + "/health", timeout=30).status_code == 200

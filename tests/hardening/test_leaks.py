@@ -251,6 +251,8 @@ def _crawl(site: Site, max_pages: int, budget: float) -> dict[str, Fetched]:
 def crawled(request: pytest.FixtureRequest, site_with_withdrawal: Site) -> dict[str, Fetched]:
     pages, seconds = CRAWL[request.param]
     found = _crawl(site_with_withdrawal, pages, seconds)
+    html = sum(1 for page in found.values() if page.headers.get("Content-Type", "").startswith("text/html"))
+    print(f"crawl ({request.param}): {len(found)} URLs, {html} HTML pages")
     assert len(found) >= 30, f"the crawl reached only {sorted(found)}"
     return found
 
