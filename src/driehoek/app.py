@@ -24,12 +24,19 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
     app.config["DRIEHOEK_SETTINGS"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["driehoek"] = service or Driehoek(settings)
-    app.extensions["driehoek.pool"] = QueryPool(
-        settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
-        timeout=settings.query_timeout, memory_mib=settings.query_memory,
-        meta_graph=settings.graph_base + "meta",
-    )
+    service = app.extensions["driehoek"] = service or Driehoek(settings)
+    if service.remote:  # user queries run on the SPARQL server, under a client-side deadline
+        from .remote import RemoteQueryRunner
+
+        app.extensions["driehoek.pool"] = RemoteQueryRunner(
+            service.snapshot, settings.data_dir / "spool", workers=settings.query_workers,
+            timeout=settings.query_timeout)
+    else:
+        app.extensions["driehoek.pool"] = QueryPool(
+            settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
+            timeout=settings.query_timeout, memory_mib=settings.query_memory,
+            meta_graph=settings.graph_base + "meta",
+        )
 
     from .web import api, graphs, i18n, sparql
     from .web import report as report_web

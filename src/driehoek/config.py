@@ -33,7 +33,12 @@ class Settings:
     graph_namespaces: tuple[str, ...] = _setting(
         (), "extra IRI prefixes, comma-separated, that writes may name as graphs besides {base}graph/"
     )
-    store: str = _setting("", "a SPARQL 1.1 server to use as the store instead of the embedded one")
+    store: str = _setting("", "a SPARQL 1.1 server to use as the store instead of the embedded one: "
+                               "sparql+http://host:port/path of its query endpoint (docs/deploy.md)")
+    store_update: str = _setting("", "that server's update endpoint, when it is not the query endpoint's "
+                                      ".../query with /update (Oxigraph's layout)")
+    store_graph_store: str = _setting("", "that server's Graph Store Protocol endpoint (default: .../store "
+                                           "beside .../query; without one, writes use INSERT DATA)")
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):

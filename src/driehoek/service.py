@@ -31,6 +31,7 @@ from .store import (NESTED_FORMATS, Activity, CommitResult, EmbeddedStore, Graph
                     parse, sha256_of, storage_error)
 
 Progress = Callable[[int], None]
+CONTEXT = validation.CONTEXT_PREDICATES
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,12 @@ class Driehoek:
     """driehoek's operations on one data directory."""
 
     def __init__(self, settings: Settings) -> None:
-        if settings.store:
-            raise StoreError(f"DRIEHOEK_STORE={settings.store!r}: a remote SPARQL 1.1 store is not supported "
-                             "yet; leave DRIEHOEK_STORE empty to use the embedded store")
         self.settings = settings
+        self.remote = bool(settings.store)
+        if self.remote:
+            from .remote import Endpoints
+
+            Endpoints.from_settings(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
         self._store: EmbeddedStore | None = None
         self.reader = SnapshotReader(settings.data_dir / "snapshots")
 
@@ -163,9 +166,15 @@ class Driehoek:
 
     @property
     def store(self) -> EmbeddedStore:
-        """The writer's store, opened on first use (takes the RocksDB lock)."""
+        """The writer's store, opened on first use (the embedded one takes the RocksDB lock; a
+        remote one is reached per request)."""
         if self._store is None:
-            self._store = EmbeddedStore(self.settings.data_dir, self.settings.base_iri)
+            if self.remote:
+                from .remote import RemoteStore
+
+                self._store = RemoteStore(self.settings)
+            else:
+                self._store = EmbeddedStore(self.settings.data_dir, self.settings.base_iri)
             # we hold the lock, so no update is being tried: a trial checkpoint here was left by a kill
             shutil.rmtree(self.settings.data_dir / "trial", ignore_errors=True)
         return self._store
@@ -184,7 +193,8 @@ class Driehoek:
         if _DOT_SEGMENT.search(value):  # {base}graph/x/../private/y is private/y to anyone resolving it
             raise Forbidden(f"graph {value} has '.' or '..' segments; name it without them")
         if value.startswith((self.store.staging_prefix, self.store.meta_graph.value)) or value in (
-                self.store.provenance_graph.value,):
+                self.store.provenance_graph.value, self.store.private_meta_graph.value,
+                self.settings.graph_base + "default"):
             raise Forbidden(f"graph {value} is reserved for driehoek itself")
         return ox.NamedNode(value)
 
@@ -198,7 +208,7 @@ class Driehoek:
     # -- the write path ------------------------------------------------------------------------
 
     def _context(self, exclude: set[str]) -> validation.ContextLookup | None:
-        if self._store is None and not self.settings.store_dir.exists():
+        if self._store is None and not self.remote and not self.settings.store_dir.exists():
             return None  # a dry run without a store: no context, and no store created for it
 
         def lookup(iri: ox.NamedNode) -> Iterator[ox.Quad]:
@@ -210,6 +220,9 @@ class Driehoek:
                     if isinstance(graph, ox.NamedNode) and graph.value in exclude:
                         continue
                     yield quad
+
+        if self.remote:
+            lookup.many = lambda iris: self.store.context(iris, CONTEXT, exclude)  # type: ignore[attr-defined]
         return lookup
 
     def _gate(self, quads: list[ox.Quad], exclude: set[str], source: str) -> validation.Report:
@@ -305,7 +318,7 @@ class Driehoek:
     def init(self, *, agent: str = "driehoek init", progress: Callable[[str], None] | None = None) -> int:
         """Load the bundled ontology, shapes, schemes and data into an empty store; 0 if not empty."""
         if not self.store.is_empty():
-            if self.reader.directory.current() is None:
+            if not self.remote and self.reader.directory.current() is None:
                 self.store.publish_snapshot()
             return 0
         sources = []
@@ -416,7 +429,10 @@ class Driehoek:
                     trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
                     raise storage_error(err, "nothing was written") from err
-                self.store.backup(trial_dir)
+                if self.remote:
+                    self._copy_for_trial(sparql, targets, trial_dir)
+                else:
+                    self.store.backup(trial_dir)
                 self._try_update(trial_dir, sparql)
                 trial = ox.Store(str(trial_dir))
                 writes, reports = self._update_writes(trial, targets)
@@ -428,6 +444,21 @@ class Driehoek:
                 shutil.rmtree(trial_dir, ignore_errors=True)
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
+
+    def _copy_for_trial(self, sparql: str, targets: set[str], trial_dir: Path) -> None:
+        """A remote store cannot be checkpointed: the update is tried on a local copy of the graphs
+        it can touch — the default graph, the graphs it names, and every graph when it names one
+        with a variable (GRAPH ?g) or changes them all (CLEAR ALL)."""
+        from .remote import trial_store
+        from .sparql import _code_only
+
+        everything = [self.settings.graph_base + "default", *self.store.named_graphs()]
+        if validation.ALL_GRAPHS in targets or re.search(r"(?<![\w:?$])GRAPH\s*[?$]", _code_only(sparql), re.I):
+            wanted = everything
+        else:
+            named = validation.mentioned_iris(sparql, self.settings.base_iri) | targets
+            wanted = [g for g in everything if g in named or g == everything[0]]
+        trial_store(self.store, wanted, trial_dir)  # type: ignore[arg-type]
 
     def _try_update(self, trial_dir: Path, sparql: str) -> None:
         """Run an update on the checkpoint in `trial_dir` in a child process, under the query time
@@ -478,7 +509,7 @@ class Driehoek:
                     continue
                 raise Forbidden(f"graph {name} is reserved for driehoek itself")
             after = set(trial.quads_for_pattern(None, None, None, graph))
-            before = set(self.store.raw.quads_for_pattern(None, None, None, graph))
+            before = set(self.store.quads(graph))
             if after == before:
                 continue
             if isinstance(graph, ox.NamedNode):
@@ -502,7 +533,7 @@ class Driehoek:
         with self.store.lock():
             if not self.store.graph_exists(graph):
                 raise NotFound(f"no graph {graph.value}")
-            meta = str(self.store.meta_graph)
+            meta = str(self.store.meta_for(graph))
             now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
             reason_literal = str(ox.Literal(reason))
             agent_literal = str(ox.Literal(agent))
@@ -524,13 +555,34 @@ class Driehoek:
     # -- reading -------------------------------------------------------------------------------
 
     def snapshot(self) -> ox.Store:
-        """The newest published snapshot, read-only."""
+        """The newest published snapshot, read-only (on a remote store: a view of its public graphs,
+        which answers the same calls)."""
+        if self.remote:
+            return self.store.public_view()  # type: ignore[attr-defined, no-any-return]
         return self.reader.store()
+
+    def published(self) -> tuple[str, ox.Store]:
+        """(key, store) of what readers see now; the key names that state for caches and ETags."""
+        if self.remote:
+            view = self.store.public_view()  # type: ignore[attr-defined]
+            return view.key, view
+        before = None
+        for _attempt in range(3):
+            before = self.reader.directory.current()
+            store = self.reader.store()
+            if self.reader.path == before:
+                break  # the store we hold is the snapshot `before` names: the ETag will not lie
+        return (before.name if before is not None else ""), store
 
     def health(self) -> dict[str, Any]:
         """Status, triple count and snapshot age, from the snapshot readers see."""
         import time
 
+        if self.remote:
+            key, view = self.published()
+            return {"status": "ok", "triples": len(view), "graphs": len(view.graph_names()),  # type: ignore[attr-defined]
+                    "snapshot_age_seconds": round(time.time() - int(key) / 1e9, 3) if int(key) else None,
+                    "store": self.store.endpoints.query}  # type: ignore[attr-defined]
         path = self.reader.directory.current()
         if path is None:
             return {"status": "starting", "triples": 0, "snapshot_age_seconds": None}
@@ -555,6 +607,8 @@ class Driehoek:
 
     def restore(self, source: Path, *, agent: str, progress: Progress | None = None) -> int:
         """Replace the whole store with a backup directory or a dump file (N-Quads / TriG)."""
+        if self.remote:
+            return self._restore_remote(source, progress)
         if self._store is not None:
             raise Conflict("close the store before restoring")
         target = self.settings.store_dir
@@ -574,6 +628,22 @@ class Driehoek:
             self.store.raw.bulk_extend(quads)
         self.store.raw.flush()
         self.store.publish_snapshot()
+        return len(self.store)
+
+    def _restore_remote(self, source: Path, progress: Progress | None) -> int:
+        """A dump file into an empty remote store (a backup directory is the embedded store's)."""
+        if source.is_dir():
+            raise BadRequest(f"{source}: a remote store is restored from an N-Quads/TriG dump, not from an "
+                             "embedded store's backup directory")
+        if not self.store.is_empty():
+            raise Conflict("the remote store is not empty; restore into an empty one")
+        src = Source.from_path(source)
+        if not src.fmt.is_dataset:
+            raise BadRequest(f"{source}: restore takes a backup directory or an N-Quads/TriG dump")
+        with src.open() as raw:
+            stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
+            self.store.raw.bulk_extend(parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name))
+        self.store.update(f"INSERT DATA {{ GRAPH <{self.settings.graph_base}meta> {{ }} }}")  # a new version
         return len(self.store)
 
 

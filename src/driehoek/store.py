@@ -249,6 +249,8 @@ class EmbeddedStore:
         self.meta_graph = ox.NamedNode(self.graph_base + "meta")
         self.private_prefix = self.graph_base + "private/"
         self.provenance_graph = ox.NamedNode(self.private_prefix + "provenance")
+        # the records of private graphs, on a backend that cannot scrub them from what readers see
+        self.private_meta_graph = ox.NamedNode(self.private_prefix + "meta")
         self.staging_prefix = self.graph_base + "staging/"
         self.path = self.data_dir / "store"
         self.snapshots = SnapshotDirectory(self.data_dir / "snapshots")
@@ -444,33 +446,43 @@ class EmbeddedStore:
 
     def _commit_update(self, writes: list[GraphWrite], activity: Activity) -> str:
         """The single SPARQL Update that makes a write visible, with its provenance."""
-        meta, act = _sparql_term(self.meta_graph), f"<{activity.id}>"
+        act = f"<{activity.id}>"
         now = f'"{_now()}"^^<{XSD}dateTime>'
         ops: list[str] = []
-        meta_lines = [
+        # the activity is recorded where its graphs' records go: a write of private graphs only
+        # leaves no trace in the public metadata graph
+        homes = {self.meta_for(w.graph) for w in writes}
+        home = self.meta_graph
+        if (writes and self.meta_graph not in homes) or (
+                not writes and activity.source_name.startswith(self.private_prefix)):  # a withdrawal
+            home = self.meta_for(ox.NamedNode(self.private_prefix))
+        lines: dict[str, list[str]] = {str(home): [
             f"{act} a <{PROV}Activity> ; <{DH}operation> {_sparql_term(_lit(activity.operation))} ;"
             f" <{PROV}endedAtTime> {now} ; <{DH}validation> {_sparql_term(_lit(activity.validation))} .",
-        ]
+        ]}
+        meta_lines = lines[str(home)]
         if activity.source_name:
             meta_lines.append(f"{act} <{DH}sourceName> {_sparql_term(_lit(activity.source_name))} .")
         if activity.sha256:
             meta_lines.append(f"{act} <{DH}sha256> {_sparql_term(_lit(activity.sha256))} .")
         for write in writes:
-            target = _sparql_term(write.graph) if isinstance(write.graph, ox.NamedNode) else "DEFAULT"
+            meta = str(self.meta_for(write.graph))
+            meta_lines = lines.setdefault(meta, [])
+            target = self.graph_ref(write.graph)
             target_iri = _graph_subject(write.graph, self.graph_base)
             # a bulk-created graph was empty before: no need to count what was just written
             before = 0 if write.mode == "loaded" else self.triple_count(write.graph)
             if write.mode == "delete":
-                ops.append(f"DROP SILENT {'GRAPH ' + target if target != 'DEFAULT' else 'DEFAULT'}")
+                ops.append(f"DROP SILENT {target}")
                 after = 0
             elif write.mode == "loaded":
                 after = write.triples  # written in place by _bulk_create
             elif write.mode == "merge":
-                ops.append(f"ADD SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
+                ops.append(f"ADD SILENT GRAPH {_sparql_term(write.staged)} TO {target}")
                 ops.append(f"DROP SILENT GRAPH {_sparql_term(write.staged)}")
                 after = -1  # computed below, after the fact
             else:
-                ops.append(f"MOVE SILENT GRAPH {_sparql_term(write.staged)} TO {_graph_ref(target)}")
+                ops.append(f"MOVE SILENT GRAPH {_sparql_term(write.staged)} TO {target}")
                 after = write.triples
             ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} <{DH}tripleCount> ?c ;"
                        f" <{DCTERMS}modified> ?m ; <{DH}etag> ?e ; <{PROV}wasGeneratedBy> ?a }} }}")
@@ -486,7 +498,8 @@ class EmbeddedStore:
             else:
                 ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} a ?t }} }}")
                 meta_lines.append(f"{act} <{PROV}invalidated> {target_iri} .")  # /changes: a Delete
-        ops.append("INSERT DATA { GRAPH " + meta + " {\n" + "\n".join(meta_lines) + "\n} }")
+        ops += ["INSERT DATA { GRAPH " + meta + " {\n" + "\n".join(found) + "\n} }"
+                for meta, found in lines.items() if found]
         ops.append(f"INSERT DATA {{ GRAPH {_sparql_term(self.provenance_graph)} {{ {act} <{DH}agentName>"
                    f" {_sparql_term(_lit(activity.agent))} }} }}")
         return " ;\n".join(ops)
@@ -496,7 +509,7 @@ class EmbeddedStore:
         with self._lock:
             for graph in graphs:
                 subject = _graph_subject(graph, self.graph_base)
-                meta = _sparql_term(self.meta_graph)
+                meta = _sparql_term(self.meta_for(graph))
                 count = self.triple_count(graph, exact=True)
                 try:
                     self._store.update(
@@ -517,6 +530,15 @@ class EmbeddedStore:
             except OSError as err:
                 raise self._failed(err, "nothing was written") from err
 
+    def meta_for(self, graph: GraphName) -> ox.NamedNode:
+        """The metadata graph holding a graph's records. Embedded: always the one metadata graph
+        (published snapshots leave out what it says about private graphs)."""
+        return self.meta_graph
+
+    def graph_ref(self, graph: GraphName) -> str:
+        """A graph as the target of SPARQL Update operations: `GRAPH <g>` or `DEFAULT`."""
+        return f"GRAPH {graph}" if isinstance(graph, ox.NamedNode) else "DEFAULT"
+
     def lock(self) -> threading.RLock:
         """The writer lock: hold it to read-modify-write consistently."""
         return self._lock
@@ -529,11 +551,11 @@ class EmbeddedStore:
             return True
         if self._store.contains_named_graph(graph):
             return True
-        return any(True for _ in self._store.quads_for_pattern(graph, None, None, self.meta_graph))
+        return any(True for _ in self._store.quads_for_pattern(graph, None, None, self.meta_for(graph)))
 
     def triple_count(self, graph: GraphName, exact: bool = False) -> int:
         """Triples in a graph (counted by Oxigraph: 20x faster than iterating quads in Python)."""
-        pattern = f"GRAPH {graph} {{ ?s ?p ?o }}" if isinstance(graph, ox.NamedNode) else "?s ?p ?o"
+        pattern = f"{self.graph_ref(graph)} {{ ?s ?p ?o }}" if isinstance(graph, ox.NamedNode) else "?s ?p ?o"
         solutions = self._store.query(f"SELECT (COUNT(*) AS ?c) WHERE {{ {pattern} }}")
         return int(next(iter(solutions))["c"].value)
 
@@ -544,7 +566,7 @@ class EmbeddedStore:
         else:
             node = graph
         subject = node if isinstance(node, ox.NamedNode) else ox.NamedNode(self.graph_base + "default")
-        for quad in self._store.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, self.meta_graph):
+        for quad in self._store.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, self.meta_for(node)):
             return quad.object.value
         return ""
 
@@ -555,7 +577,7 @@ class EmbeddedStore:
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs holding data (metadata and staging excluded)."""
         return sorted(g.value for g in self._store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and g != self.meta_graph
+                      if isinstance(g, ox.NamedNode) and g not in (self.meta_graph, self.private_meta_graph)
                       and not g.value.startswith(self.staging_prefix))
 
     def query(self, sparql: str, **kwargs: Any) -> Any:
@@ -618,10 +640,6 @@ class EmbeddedStore:
 
 def _name(graph: GraphName) -> str:
     return graph.value if isinstance(graph, ox.NamedNode) else "DEFAULT"
-
-
-def _graph_ref(target: str) -> str:
-    return "DEFAULT" if target == "DEFAULT" else f"GRAPH {target}"
 
 
 def _graph_subject(graph: GraphName, graph_base: str) -> str:

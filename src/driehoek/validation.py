@@ -214,8 +214,12 @@ def _with_context(triples: list[ox.Quad], context: ContextLookup | None, describ
                          and (q.object in here or q.object in referenced))
         missing -= upload.subjects
     if context is not None:
-        for iri in missing:
-            extra.extend(context(iri))
+        many = getattr(context, "many", None)  # one request for all of them, where lookups are remote
+        if many is not None:
+            extra.extend(many(missing))
+        else:
+            for iri in missing:
+                extra.extend(context(iri))
     if describe is not None:
         for iri in {q.subject for q in triples if isinstance(q.subject, ox.NamedNode)} - typed:
             extra.extend(describe(iri))
@@ -362,6 +366,38 @@ __all__ = ["DH", "Report", "Result", "validate", "report_json", "INFERENCE"]
 
 ALL_GRAPHS = "*"  # an update that may touch any graph (GRAPH ?g templates, CLEAR ALL, ...)
 DEFAULT = ""  # the default graph
+
+
+def mentioned_iris(sparql: str, base_iri: str | None = None) -> set[str]:
+    """Every IRI a SPARQL Update names (prefixes expanded, relative IRIs resolved): a superset of the
+    graphs it names in GRAPH, WITH, USING and the graph management operations."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        update = translateUpdate(parseUpdate(sparql), base=base_iri)
+    except Exception as err:  # rdflib raises pyparsing errors of several kinds
+        raise ValueError(str(err)) from err
+    found: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, rdflib.URIRef):
+            found.add(str(node))
+        elif id(node) in seen:
+            return
+        elif isinstance(node, dict):
+            seen.add(id(node))
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            seen.add(id(node))
+            for value in node:
+                walk(value)
+
+    walk(list(getattr(update, "algebra", ())))
+    return found
 
 
 def update_targets(sparql: str, base_iri: str | None = None) -> set[str]:

@@ -46,12 +46,7 @@ def settings() -> Settings:
 def current_snapshot() -> pages.Snapshot:
     """The newest snapshot as pages read it (its caches are shared by every request on it)."""
     service = current_app.extensions["driehoek"]
-    for _attempt in range(3):
-        before = service.reader.directory.current()
-        store = service.snapshot()
-        if service.reader.path == before:
-            break  # the store we hold is the snapshot `before` names: the ETag will not lie
-    key = before.name if before is not None else ""
+    key, store = service.published()
     holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER, {})
     snapshot = holder.get("current")
     if snapshot is None or snapshot.key != key or snapshot.store is not store:

@@ -1,0 +1,749 @@
+"""driehoek on a SPARQL 1.1 server (DRIEHOEK_STORE): the same store interface as the embedded
+store, spoken over the standard protocols, so that everything above store.py runs unchanged.
+
+How the embedded store's guarantees carry over (docs/deploy.md says it for operators):
+
+- Atomic writes. New quads go into a staging graph (Graph Store Protocol POST, or INSERT DATA where
+  the engine has no graph store); then one SPARQL Update request moves them onto their target and
+  records provenance. Engines run one update request as one transaction (Oxigraph, Fuseki, GraphDB),
+  so a graph is old or new, also when driehoek is killed half-way; staging graphs left behind are
+  dropped once they are an hour old.
+- Private graphs. Readers never see the store as it is: every public query names its dataset with
+  the protocol's `default-graph-uri` / `named-graph-uri`, listing the public graphs only, so no
+  `GRAPH ?g`, `FROM` or `FROM NAMED` reaches a private graph. The records of private graphs live in
+  a private metadata graph (the embedded store scrubs them from its snapshots instead).
+- The default graph. A protocol dataset cannot name the store's own default graph, so driehoek's
+  default graph is the named graph `{base}graph/default` on the server; the adapter translates.
+- Blank nodes. SPARQL cannot point at a blank node from one query to the next, so blank nodes are
+  stored skolemised (RDF 1.1 §3.5) as `{base}.well-known/genid/{id}` and read back as blank nodes.
+- Time limits. Every request has a client-side deadline (DRIEHOEK_QUERY_TIMEOUT); set the engine's
+  own limit too (`oxigraph serve --timeout-s`), so that it stops work nobody waits for any more.
+- Snapshots. There are none: a reader sees the store as of each query. Pages and feeds key their
+  caches on a version the metadata graph carries, bumped by every write.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pyoxigraph as ox
+import requests
+
+from . import formats
+from .config import Settings
+from .errors import (BadRequest, DriehoekError, NotAcceptable, QueryTimeout, ServiceUnavailable, StoreError)
+from .iris import DH
+from .store import (Activity, CommitResult, EmbeddedStore, GraphName, GraphWrite, RawInput, parse, storage_error)
+
+log = logging.getLogger(__name__)
+
+EMPTY_GRAPH = "urn:driehoek:no-graph"  # names an empty dataset part: never a graph on the server
+STAGING_MAX_AGE = 3600.0  # seconds after which a staging graph is a leftover of a killed write
+UPLOAD_BATCH = 100_000  # quads per Graph Store request while staging
+_RESULTS_ACCEPT = ("text/tab-separated-values, application/sparql-results+json;q=0.9, "
+                   "application/sparql-results+xml;q=0.8, application/n-triples;q=0.7, text/turtle;q=0.6")
+_RESULT_FORMATS = {
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+}
+_GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE,
+                  "text/plain": ox.RdfFormat.N_TRIPLES}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the server answers: queries, updates and (optionally) the Graph Store Protocol."""
+
+    query: str
+    update: str
+    graph_store: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Endpoints:
+        """`sparql+http://host:port/path` names the query endpoint. A path ending in /query is read as
+        the Oxigraph server layout (/update, /store); other engines name theirs in
+        DRIEHOEK_STORE_UPDATE and DRIEHOEK_STORE_GRAPH_STORE."""
+        value = settings.store
+        scheme, _, rest = value.partition("+")
+        if scheme != "sparql" or not rest.startswith(("http://", "https://")):
+            raise StoreError(f"DRIEHOEK_STORE={value!r}: expected sparql+http://host:port/path (the query "
+                             "endpoint of a SPARQL 1.1 server), or nothing for the embedded store")
+        parts = urlsplit(rest)
+        if not parts.netloc:
+            raise StoreError(f"DRIEHOEK_STORE={value!r}: the URL has no host")
+        update, graph_store = settings.store_update or None, settings.store_graph_store or None
+        if parts.path.rstrip("/").endswith("/query"):
+            root = parts.path.rstrip("/")[: -len("/query")]
+            update = update or urlunsplit(parts._replace(path=root + "/update"))
+            graph_store = graph_store or urlunsplit(parts._replace(path=root + "/store"))
+        return cls(rest, update or rest, graph_store)
+
+
+class Skolem:
+    """Blank nodes to IRIs and back (RDF 1.1 §3.5), on terms and on serialised results."""
+
+    def __init__(self, base_iri: str) -> None:
+        self.prefix = base_iri + ".well-known/genid/"
+        escaped = re.escape(self.prefix.encode())
+        self._angle = re.compile(rb"<" + escaped + rb"([^>]*)>")  # N-Triples, Turtle, TSV
+        self._json = re.compile(rb'\{\s*"type"\s*:\s*"uri"\s*,\s*"value"\s*:\s*"' + escaped + rb'([^"]*)"')
+        self._json_reversed = re.compile(rb'"value"\s*:\s*"' + escaped + rb'([^"]*)"(\s*,\s*"type"\s*:\s*)"uri"')
+        self._xml = re.compile(rb"<uri>" + escaped + rb"([^<]*)</uri>")
+
+    def term(self, term: Any) -> Any:
+        """A term as stored on the server."""
+        if isinstance(term, ox.BlankNode):
+            return ox.NamedNode(self.prefix + term.value)
+        if isinstance(term, ox.Triple):
+            return ox.Triple(self.term(term.subject), term.predicate, self.term(term.object))
+        return term
+
+    def quad(self, quad: ox.Quad, graph: Any) -> ox.Quad:
+        """A quad as stored on the server, in `graph`."""
+        return ox.Quad(self.term(quad.subject), quad.predicate, self.term(quad.object), graph)
+
+    def unmap(self, data: bytes) -> bytes:
+        """Serialised results as readers see them: skolem IRIs back to blank nodes."""
+        if self.prefix.encode() not in data:
+            return data
+        data = self._angle.sub(rb"_:\1", data)
+        data = self._json.sub(rb'{"type":"bnode","value":"\1"', data)
+        data = self._json_reversed.sub(rb'"value":"\1"\2"bnode"', data)
+        return self._xml.sub(rb"<bnode>\1</bnode>", data)
+
+
+class _Triples:
+    """A CONSTRUCT or DESCRIBE result read from the server (what sparql.serialize needs of one)."""
+
+    def __init__(self, data: bytes, fmt: ox.RdfFormat) -> None:
+        self._triples = [q.triple for q in ox.parse(data, format=fmt)]
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, output: IO[bytes], format: ox.RdfFormat) -> None:  # noqa: A002 (pyoxigraph's name)
+        ox.serialize(self._triples, output, format)
+
+
+class Client:
+    """HTTP to the server: one session per thread, a deadline on every request, errors typed."""
+
+    def __init__(self, endpoints: Endpoints, *, timeout: float, skolem: Skolem) -> None:
+        self.endpoints, self.timeout, self.skolem = endpoints, timeout, skolem
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False  # never through a proxy a stranger's environment names
+        return session
+
+    def request(self, method: str, url: str, *, what: str, timeout: float | None = None,
+                stream: bool = False, **kwargs: Any) -> requests.Response:
+        """One request; a refused or timed-out one becomes a typed error naming the server."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            response = self.session.request(method, url, timeout=(min(limit, 10.0), limit), stream=stream,
+                                            allow_redirects=False, **kwargs)
+        except requests.Timeout as err:
+            raise QueryTimeout(f"the {what} was stopped after its time limit of {limit:g} s "
+                               "(DRIEHOEK_QUERY_TIMEOUT); narrow it down and try again", timeout_seconds=limit) from err
+        except requests.RequestException as err:
+            raise ServiceUnavailable(f"the store at {url} cannot be reached ({type(err).__name__}); "
+                                     "try again shortly", store=url) from err
+        if response.status_code >= 400:
+            self.fail(response, what)
+        return response
+
+    def fail(self, response: requests.Response, what: str) -> None:
+        """Raise the error a failed response stands for."""
+        text = response.text.strip()[:2000]
+        if response.status_code == 400:
+            raise SyntaxError(text or f"the store refused the {what}")
+        if response.status_code in (408, 503, 504) or re.search(r"time ?out|timed out", text, re.IGNORECASE):
+            raise QueryTimeout(f"the store stopped the {what} at its own time limit; narrow it down and try again",
+                               timeout_seconds=self.timeout)
+        if "No space left on device" in text:
+            raise storage_error(text, "nothing was written")
+        raise StoreError(f"the store at {response.url} answered {response.status_code} to a {what}: {text[:300]}")
+
+    def query(self, sparql: str, default: list[str] | None, named: list[str] | None,
+              timeout: float | None = None) -> Any:
+        """A query with an explicit dataset (None: the server's own); pyoxigraph result objects."""
+        response = self.request("POST", self.endpoints.query, what="query", timeout=timeout,
+                                data=_form(sparql, default, named, "query"), headers={"Accept": _RESULTS_ACCEPT})
+        return self.parse(response.headers.get("Content-Type", ""), self.skolem.unmap(response.content))
+
+    def parse(self, content_type: str, data: bytes) -> Any:
+        """Results as pyoxigraph objects, by their media type."""
+        media = content_type.split(";")[0].strip().lower()
+        if media in _RESULT_FORMATS:
+            return ox.parse_query_results(data, format=_RESULT_FORMATS[media])
+        if media in _GRAPH_FORMATS:
+            return _Triples(data, _GRAPH_FORMATS[media])
+        raise StoreError(f"the store answered a query with {media or 'no media type'}, which driehoek cannot read")
+
+    def update(self, sparql: str) -> None:
+        """One SPARQL Update request: one transaction on the server."""
+        self.request("POST", self.endpoints.update, what="update", data={"update": sparql},
+                     headers={"Accept": "*/*"})
+
+    def upload(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        """Add triples to a graph: Graph Store POST (N-Triples), or INSERT DATA without a graph store."""
+        buffer = io.BytesIO()
+        ox.serialize((q.triple for q in quads), buffer, ox.RdfFormat.N_TRIPLES)
+        if self.endpoints.graph_store:
+            self.request("POST", self.endpoints.graph_store, what="upload", params={"graph": graph},
+                         data=buffer.getvalue(), headers={"Content-Type": "application/n-triples"})
+        else:
+            body = buffer.getvalue().decode("utf-8")
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+
+
+def _form(sparql: str, default: list[str] | None, named: list[str] | None, key: str) -> list[tuple[str, str]]:
+    form = [(key, sparql)]
+    if default is not None:
+        form += [("default-graph-uri", g) for g in (default or [EMPTY_GRAPH])]
+        form += [("named-graph-uri", g) for g in (named or [EMPTY_GRAPH])]
+    return form
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{|\{", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w:?$])FROM\s+(NAMED\s+)?(<[^<>\s]*>|[\w.-]*:[\w.%-]*)", re.IGNORECASE)
+_PREFIX = re.compile(r"(?<![\w:?$])PREFIX\s+([\w.-]*):\s*<([^<>\s]*)>", re.IGNORECASE)
+_BASE = re.compile(r"(?<![\w:?$])BASE\s*<([^<>\s]*)>", re.IGNORECASE)
+
+
+def dataset_clauses(sparql: str, base_iri: str | None) -> tuple[list[str], list[str]]:
+    """The IRIs of a query's FROM and FROM NAMED clauses (relative ones resolved, prefixes expanded)."""
+    from .sparql import _SKIP
+
+    code = _SKIP.sub(lambda m: m.group(1) or " ", sparql)
+    prefixes = {m.group(1): m.group(2) for m in _PREFIX.finditer(code)}
+    base = next((m.group(1) for m in _BASE.finditer(code)), base_iri or "")
+    default: list[str] = []
+    named: list[str] = []
+    for match in _FROM.finditer(code):
+        token = match.group(2)
+        if token.startswith("<"):
+            iri = token[1:-1]
+            if base and not re.match(r"[A-Za-z][\w+.-]*:", iri):
+                from urllib.parse import urljoin
+
+                iri = urljoin(base, iri)
+        else:
+            prefix, _, local = token.partition(":")
+            if prefix not in prefixes:
+                raise SyntaxError(f"the prefix {prefix}: is not declared")
+            iri = prefixes[prefix] + local
+        (named if match.group(1) else default).append(iri)
+    return default, named
+
+
+class RemoteDataset:
+    """The server's dataset as pyoxigraph's Store would show it — the part of it driehoek reads.
+
+    `public=False`: the writer's view, every graph. `public=True`: what readers see; the graph list
+    is fixed when the view is made (once per version of the store) and only public graphs are in it.
+    """
+
+    def __init__(self, client: Client, graph_base: str, *, public: bool, graphs: list[str] | None = None,
+                 key: str = "", bump: Callable[[], str] | None = None) -> None:
+        self.client, self.graph_base, self.public, self.key = client, graph_base, public, key
+        self.default_iri = graph_base + "default"  # driehoek's default graph, on the server
+        self._graphs = graphs
+        self._bump = bump
+        self.skolem = client.skolem
+
+    # -- graphs ---------------------------------------------------------------------------------
+
+    def graph_names(self) -> list[str]:
+        """The named graphs (driehoek's), in scope for this view."""
+        if self._graphs is not None:
+            return self._graphs
+        return list_graphs(self.client, self.graph_base, public=self.public)
+
+    def remote(self, graph: Any) -> str:
+        """The server's name for a graph."""
+        return self.default_iri if graph is None or isinstance(graph, ox.DefaultGraph) else graph.value
+
+    def local(self, iri: str) -> Any:
+        """driehoek's name for a graph on the server."""
+        return ox.DefaultGraph() if iri == self.default_iri else ox.NamedNode(iri)
+
+    def in_scope(self, iri: str) -> bool:
+        return iri == self.default_iri or iri in set(self.graph_names())
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        return iter([ox.NamedNode(g) for g in self.graph_names()])
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        iri = self.remote(graph)
+        if self.public and not self.in_scope(iri):
+            return False
+        results = self.client.query(f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", *self._dataset([iri]))
+        return bool(results)
+
+    def _dataset(self, named: list[str]) -> tuple[list[str] | None, list[str] | None]:
+        """Protocol dataset for a query that reads `named` through GRAPH; None: the server's own."""
+        if not self.public:
+            return None, None
+        return [EMPTY_GRAPH], named
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> Iterator[ox.Quad]:
+        terms = [("?s", subject), ("?p", predicate), ("?o", obj)]
+        pattern = " ".join(str(self.skolem.term(t)) if t is not None else v for v, t in terms)
+        if graph is None:
+            named = [self.default_iri, *self.graph_names()] if self.public else None
+            text = f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+            default, named = self._dataset(named) if self.public else (None, None)
+        else:
+            iri = self.remote(graph)
+            if self.public and not self.in_scope(iri):
+                return iter(())
+            text = f"SELECT * WHERE {{ GRAPH <{iri}> {{ {pattern} }} }}"
+            default, named = self._dataset([iri])
+        results = self.client.query(text, default, named)
+        found = []
+        for row in results:
+            g = row["g"] if graph is None else None
+            if g is not None and g.value.startswith(self.graph_base + "staging/"):
+                continue
+            found.append(ox.Quad(subject if subject is not None else row["s"],
+                                 predicate if predicate is not None else row["p"],
+                                 obj if obj is not None else row["o"],
+                                 self.local(g.value) if g is not None else self.local(self.remote(graph))))
+        return iter(found)
+
+    def query(self, sparql: str, *, base_iri: str | None = None, use_default_graph_as_union: bool = False,
+              default_graph: Iterable[Any] | None = None, named_graphs: Iterable[Any] | None = None,
+              substitutions: dict[Any, Any] | None = None) -> Any:
+        """pyoxigraph's Store.query on the server: the dataset goes by the protocol."""
+        if substitutions:
+            sparql = bind(sparql, substitutions, self.skolem)
+        if base_iri and not _BASE.search(sparql):
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        default, named = self.dataset(sparql, base_iri, use_default_graph_as_union, default_graph, named_graphs)
+        return self.client.query(sparql, default, named)
+
+    def dataset(self, sparql: str, base_iri: str | None, union: bool = False,
+                default_graph: Iterable[Any] | None = None, named_graphs: Iterable[Any] | None = None,
+                exclude: Iterable[str] = ()) -> tuple[list[str] | None, list[str] | None]:
+        """The protocol dataset for a query, as pyoxigraph's options would have made it."""
+        graphs = self.graph_names()
+        scope = set(graphs) | {self.default_iri}
+        hidden = set(exclude)
+        if union:
+            default = [self.default_iri, *(g for g in graphs if g not in hidden)]
+            return default, list(graphs)
+        if default_graph is not None or named_graphs is not None:
+            default = [self.remote(g) for g in default_graph] if default_graph is not None else [self.default_iri]
+            named = [self.remote(g) for g in named_graphs] if named_graphs is not None else list(graphs)
+        else:
+            from .sparql import has_dataset_clause
+
+            if not has_dataset_clause(sparql):
+                if not self.public:
+                    return None, None  # the writer's own queries name their graphs
+                return [self.default_iri, *(g for g in graphs if g not in hidden)], list(graphs)
+            default, named = dataset_clauses(sparql, base_iri)
+        return [g for g in default if g in scope], [g for g in named if g in scope and g != self.default_iri]
+
+    def __len__(self) -> int:
+        default, named = self._dataset([self.default_iri, *self.graph_names()])
+        results = self.client.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", default, named)
+        return int(next(iter(results))["n"].value)
+
+    def dump(self, output: IO[bytes] | str, *, format: ox.RdfFormat, from_graph: Any = None) -> None:  # noqa: A002
+        """Serialise the dataset, or one graph, as pyoxigraph's Store.dump does."""
+        quads = self.quads_for_pattern(None, None, None, from_graph)
+        if from_graph is not None or not format.supports_datasets:
+            data: Iterable[Any] = (q.triple for q in quads)
+        else:
+            data = quads
+        if isinstance(output, str):
+            with open(output, "wb") as handle:
+                ox.serialize(data, handle, format)
+        else:
+            ox.serialize(data, output, format)
+
+    # -- writing (the writer's view only) ----------------------------------------------------------
+
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        if self.public:
+            raise StoreError("a reader's view of the store is read-only")
+        if base_iri and not _BASE.search(sparql):
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        if self._bump is not None:
+            sparql += " ;\n" + self._bump()
+        self.client.update(sparql)
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads, grouped by graph, in batches."""
+        batches: dict[str, list[ox.Quad]] = {}
+        for quad in quads:
+            graph = self.remote(quad.graph_name)
+            batch = batches.setdefault(graph, [])
+            batch.append(quad)
+            if len(batch) >= UPLOAD_BATCH:
+                self.client.upload(graph, [self.skolem.quad(q, ox.DefaultGraph()) for q in batch])
+                batch.clear()
+        for graph, batch in batches.items():
+            if batch:
+                self.client.upload(graph, [self.skolem.quad(q, ox.DefaultGraph()) for q in batch])
+
+    bulk_extend = extend
+
+    def add(self, quad: ox.Quad) -> None:
+        self.update(f"INSERT DATA {{ GRAPH <{self.remote(quad.graph_name)}> {{ {self.skolem.quad(quad, ox.DefaultGraph())} }} }}")
+
+    def remove(self, quad: ox.Quad) -> None:
+        self.update(f"DELETE DATA {{ GRAPH <{self.remote(quad.graph_name)}> {{ {self.skolem.quad(quad, ox.DefaultGraph())} }} }}")
+
+    def remove_graph(self, graph: Any) -> None:
+        self.update(f"DROP SILENT GRAPH <{self.remote(graph)}>")
+
+    def flush(self) -> None:
+        """Nothing to do: the server has committed each request when it answers."""
+
+
+def list_graphs(client: Client, graph_base: str, *, public: bool) -> list[str]:
+    """The server's named graphs that driehoek reads (sorted): without staging graphs and without
+    driehoek's default graph; without private graphs for a public view."""
+    results = client.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", None, None)
+    hidden = (graph_base + "staging/", graph_base + "private/") if public else (graph_base + "staging/",)
+    return sorted(row["g"].value for row in results if isinstance(row["g"], ox.NamedNode)
+                  and not row["g"].value.startswith(hidden) and row["g"].value != graph_base + "default")
+
+
+def bind(sparql: str, substitutions: dict[Any, Any], skolem: Skolem) -> str:
+    """Pre-bound variables as a VALUES block at the start of the query's WHERE clause (what
+    pyoxigraph's `substitutions` do, in standard SPARQL)."""
+    names = " ".join(f"?{getattr(k, 'value', k)}" for k in substitutions)
+    terms = " ".join(str(skolem.term(v)) for v in substitutions.values())
+    from .sparql import _SKIP
+
+    code = _SKIP.sub(lambda m: " " * len(m.group()), sparql)  # find the brace outside strings and IRIs
+    match = _WHERE.search(code)
+    if match is None:
+        raise BadRequest("the query has no WHERE clause to bind its parameters in")
+    return f"{sparql[:match.end()]} VALUES ({names}) {{ ({terms}) }} {sparql[match.end():]}"
+
+
+class RemoteStore(EmbeddedStore):
+    """The writer's store on a SPARQL 1.1 server: EmbeddedStore's write path over the protocols."""
+
+    def __init__(self, settings: Settings) -> None:  # noqa: D107 (no super: there is no RocksDB here)
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        self.base_iri = settings.base_iri
+        self.graph_base = self.base_iri + "graph/"
+        self.meta_graph = ox.NamedNode(self.graph_base + "meta")
+        self.private_prefix = self.graph_base + "private/"
+        self.provenance_graph = ox.NamedNode(self.private_prefix + "provenance")
+        self.private_meta_graph = ox.NamedNode(self.private_prefix + "meta")
+        self.staging_prefix = self.graph_base + "staging/"
+        self.endpoints = Endpoints.from_settings(settings)
+        self.client = Client(self.endpoints, timeout=settings.query_timeout, skolem=Skolem(self.base_iri))
+        self._lock = threading.RLock()
+        self._view: RemoteDataset | None = None
+        self._view_lock = threading.Lock()
+        self._db = RemoteDataset(self.client, self.graph_base, public=False, bump=self._version_update)  # type: ignore[assignment]
+        self._recover()
+
+    # -- housekeeping ------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Nothing to open: the server is reached per request."""
+
+    def _recover(self) -> None:
+        """Drop staging graphs that killed writes left (an hour old: another app server's write may
+        be staging right now)."""
+        now = time.time_ns()
+        for graph in list_graphs(self.client, self.graph_base, public=False) + self._staging_graphs():
+            if not graph.startswith(self.staging_prefix):
+                continue
+            stamp = graph[len(self.staging_prefix):].split("-", 1)[0]
+            if stamp.isdigit() and now - int(stamp) < STAGING_MAX_AGE * 1e9:
+                continue
+            log.warning("dropping %s, left by an interrupted write", graph)
+            self._db.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def _staging_graphs(self) -> list[str]:
+        results = self.client.query(
+            f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{self.staging_prefix}")) }}',
+            None, None)
+        return [row["g"].value for row in results]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    @property
+    def _store(self) -> Any:
+        return self._db
+
+    def _failed(self, err: OSError, what: str) -> StoreError:
+        return storage_error(err, what)
+
+    def is_empty(self) -> bool:
+        return not bool(self.client.query("ASK { GRAPH ?g { ?s ?p ?o } }", None, None))
+
+    def __len__(self) -> int:
+        return len(self._db)
+
+    # -- the differences in the write path ------------------------------------------------------------
+
+    def meta_for(self, graph: GraphName) -> ox.NamedNode:
+        """Records of private graphs go to the private metadata graph: no snapshot scrubs them here."""
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(self.private_prefix):
+            return self.private_meta_graph
+        return self.meta_graph
+
+    def graph_ref(self, graph: GraphName) -> str:
+        return f"GRAPH <{self._db.remote(graph)}>"
+
+    def commit(self, writes: list[GraphWrite], activity: Activity, *, bulk: bool = False,
+               progress: Callable[[int], None] | None = None) -> CommitResult:
+        # no in-place bulk path: a bulk load is staged like any write (one MOVE makes it visible)
+        for write in writes:
+            if isinstance(write.quads, RawInput):
+                write.quads = _parse_raw(write.quads)
+        with self._lock:
+            staged: list[ox.NamedNode] = []
+            try:
+                for write in writes:
+                    if write.mode == "delete":
+                        continue
+                    write.staged = ox.NamedNode(f"{self.staging_prefix}{time.time_ns()}-{uuid.uuid4().hex}")
+                    staged.append(write.staged)
+                    write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
+                from .errors import Conflict
+                from .store import _name
+
+                for write in writes:
+                    if write.mode == "create" and self.graph_exists(write.graph):
+                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
+                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
+                self._db.update(self._commit_update(writes, activity))
+            except BaseException:
+                for graph in staged:
+                    try:
+                        self.client.update(f"DROP SILENT GRAPH <{graph.value}>")
+                    except DriehoekError:
+                        log.warning("could not drop %s now; it goes when it is an hour old", graph.value)
+                raise
+            from .store import _name
+
+            graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
+            return CommitResult(activity.id, graphs, {g: self.etag(g) for g in graphs})
+
+    def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad] | RawInput, *, bulk: bool,
+               progress: Callable[[int], None] | None) -> int:
+        batch: list[ox.Quad] = []
+        count = 0
+        for quad in quads if not isinstance(quads, RawInput) else _parse_raw(quads):
+            batch.append(self.client.skolem.quad(quad, ox.DefaultGraph()))
+            if len(batch) >= UPLOAD_BATCH:
+                self.client.upload(staging.value, batch)
+                count += len(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            self.client.upload(staging.value, batch)
+            count += len(batch)
+            if progress:
+                progress(len(batch))
+        return self.triple_count(staging) if count else 0
+
+    def triple_count(self, graph: GraphName, exact: bool = False) -> int:
+        results = self.client.query(f"SELECT (COUNT(*) AS ?c) WHERE {{ GRAPH <{self._db.remote(graph)}> {{ ?s ?p ?o }} }}",
+                                    None, None)
+        return int(next(iter(results))["c"].value)
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        if isinstance(graph, ox.DefaultGraph):
+            return True
+        return bool(self.client.query(
+            f"ASK {{ {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} UNION "
+            f"{{ GRAPH <{self.meta_for(graph).value}> {{ <{graph.value}> ?p ?o }} }} }}", None, None))
+
+    def context(self, iris: Iterable[ox.NamedNode], predicates: Iterable[ox.NamedNode],
+                exclude: set[str]) -> list[ox.Quad]:
+        """The quads with these subjects and predicates, outside the `exclude` graphs: the SHACL
+        gate's context, a few requests for a whole upload instead of one per IRI."""
+        wanted, found = sorted(iris, key=str), []
+        values_p = " ".join(str(p) for p in predicates)
+        for start in range(0, len(wanted), 500):
+            values_s = " ".join(str(self.client.skolem.term(i)) for i in wanted[start:start + 500])
+            results = self.client.query(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values_s} }} VALUES ?p {{ {values_p} }} "
+                                        "GRAPH ?g { ?s ?p ?o } }", None, None)
+            for row in results:
+                graph = row["g"].value
+                if graph in exclude or graph.startswith(self.staging_prefix):
+                    continue
+                found.append(ox.Quad(row["s"], row["p"], row["o"], self._db.local(graph)))
+        return found
+
+    def named_graphs(self) -> list[str]:
+        return [g for g in list_graphs(self.client, self.graph_base, public=False)
+                if g not in (self.meta_graph.value, self.private_meta_graph.value)]
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        from .store import syntax_error
+
+        try:
+            return self._db.query(sparql, **kwargs)
+        except SyntaxError as err:
+            raise syntax_error(err, "query") from err
+
+    def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
+             graph: GraphName | None = None) -> None:
+        if fmt.rdf is None:
+            raise ValueError(f"{fmt.name} is not an RDF format")
+        if graph is None and not fmt.is_dataset:
+            graph = ox.DefaultGraph()
+        self._db.dump(str(output) if isinstance(output, Path) else output, format=fmt.rdf, from_graph=graph)
+
+    def backup(self, target: Path) -> None:
+        raise StoreError("a store on a SPARQL server is backed up with the server's own tools (for Oxigraph: "
+                         "`oxigraph backup`); `driehoek dump` writes every graph as N-Quads")
+
+    # -- what readers see ----------------------------------------------------------------------------
+
+    def _version_update(self) -> str:
+        """Appended to every write: the version pages and feeds key their caches on."""
+        meta = self.meta_graph.value
+        return (f"DELETE WHERE {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> ?v }} }} ;\n"
+                f"INSERT DATA {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> \"{time.time_ns():020d}\" }} }}")
+
+    def version(self) -> str:
+        """The store's version: the time of the newest write, as a snapshot name would be."""
+        results = self.client.query(f"SELECT ?v WHERE {{ GRAPH <{self.meta_graph.value}> {{ "
+                                    f"<{self.meta_graph.value}> <{DH}version> ?v }} }}", None, None)
+        values = sorted(row["v"].value for row in results)
+        return values[-1] if values else f"{0:020d}"
+
+    def publish_snapshot(self) -> None:  # type: ignore[override]
+        """Readers query the server directly: nothing to publish."""
+        return None
+
+    def public_view(self) -> RemoteDataset:
+        """What readers see now: a view of the public graphs, one object per version of the store
+        (so per-version caches keyed on the object, like the changes feed's, keep working)."""
+        version = self.version()
+        with self._view_lock:
+            if self._view is None or self._view.key != version:
+                graphs = list_graphs(self.client, self.graph_base, public=True)
+                self._view = RemoteDataset(self.client, self.graph_base, public=True, graphs=graphs, key=version)
+            return self._view
+
+
+def _parse_raw(raw: RawInput) -> Iterator[ox.Quad]:
+    source: Any = raw.path if raw.path is not None else raw.stream
+    return parse(source, raw.fmt, base_iri=raw.base_iri, source_name=raw.source_name)
+
+
+# -- user queries on /sparql ----------------------------------------------------------------------
+
+class RemoteQueryRunner:
+    """/sparql on a remote store: the QueryPool's interface. The query runs on the server under a
+    client-side deadline; results are read back, blank nodes restored, and written in the client's
+    format. A semaphore keeps at most `workers` queries in flight from this app server."""
+
+    def __init__(self, view: Callable[[], RemoteDataset], spool_dir: Path, *, workers: int = 2,
+                 timeout: float = 30.0, queue_wait: float | None = None) -> None:
+        self.view, self.spool_dir, self.timeout = view, Path(spool_dir), timeout
+        self.size = max(1, workers)
+        self.queue_wait = timeout if queue_wait is None else queue_wait
+        self._slots = threading.BoundedSemaphore(self.size)
+        self.killed = 0
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+
+    def run(self, job_sparql: str, *, formats_by_kind: dict[str, formats.Format | None],
+            default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+            exclude_from_default: list[str] | None = None,
+            substitutions: tuple[tuple[str, str, str, str], ...] = (), timeout: float | None = None,
+            base_iri: str | None = None) -> Any:
+        from . import sparql as sparql_module
+        from .store import syntax_error
+        from .workers import QueryOutcome, _SpillingWriter, _term, _withdrawn
+
+        limit = self.timeout if timeout is None else timeout
+        if not self._slots.acquire(timeout=self.queue_wait):
+            raise ServiceUnavailable("all query slots are busy; try again shortly")
+        spool = self.spool_dir / f"{uuid.uuid4().hex}.out"
+        try:
+            view = self.view()
+            sparql = job_sparql
+            if substitutions:
+                sparql = bind(sparql, {name: _term(kind, value, extra) for name, kind, value, extra in substitutions},
+                              view.skolem)
+            if base_iri and not _BASE.search(sparql):
+                sparql = f"BASE <{base_iri}>\n{sparql}"
+            hidden = set(exclude_from_default or ()) | set(_withdrawn(view, view.graph_base + "meta"))
+            try:
+                default, named = view.dataset(
+                    sparql, base_iri,
+                    default_graph=[ox.NamedNode(g) if g else ox.DefaultGraph() for g in default_graphs]
+                    if default_graphs is not None else None,
+                    named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
+                    exclude=hidden)
+                if default_graphs is None and named_graphs is not None:
+                    default = [g for g in [view.default_iri, *view.graph_names()] if g not in hidden]
+                results = view.client.query(sparql, default, named, timeout=limit)
+            except SyntaxError as err:
+                raise syntax_error(err, "query") from err
+            kind = sparql_module.result_kind(results)
+            fmt = formats_by_kind.get(kind)
+            if fmt is None:
+                offered = ", ".join(f.media_type for f in sparql_module.offered_formats(kind))
+                raise NotAcceptable(f"the query gives a {kind} result; it can be had as: {offered}")
+            out = _SpillingWriter(str(spool), 256 * 1024)
+            try:
+                sparql_module.serialize(results, fmt, out)
+            except (SyntaxError, OSError, RuntimeError) as err:
+                out.discard()
+                raise BadRequest(f"query failed: {err}") from err
+            return QueryOutcome(kind, fmt, spool, out.size, out.finish())
+        except BaseException:
+            spool.unlink(missing_ok=True)
+            raise
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        """Nothing runs between requests."""
+
+
+def trial_store(store: RemoteStore, graphs: Iterable[str], directory: Path) -> None:
+    """A local copy of some of the server's graphs in `directory`, for trying an update on (the
+    server's default graph comes back as the copy's default graph)."""
+    copy = ox.Store(str(directory))
+    try:
+        for iri in graphs:
+            target = store._db.local(iri)
+            copy.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target)
+                             for q in store._db.quads_for_pattern(None, None, None, store._db.local(iri)))
+        copy.flush()
+    finally:
+        del copy
+
+
+__all__ = ["Endpoints", "RemoteDataset", "RemoteQueryRunner", "RemoteStore", "Skolem", "dataset_clauses",
+           "trial_store"]
