@@ -30,6 +30,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 EMPTY_GRAPH = "urn:driehoek:no-graph"  # names an empty dataset part: never a graph on the server
 STAGING_MAX_AGE = 3600.0  # seconds after which a staging graph is a leftover of a killed write
 UPLOAD_BATCH = 100_000  # quads per Graph Store request while staging
+SUBJECTS_CACHED = 20_000  # resources a reader's view keeps what they say of (pages ask again and again)
 _RESULTS_ACCEPT = ("text/tab-separated-values, application/sparql-results+json;q=0.9, "
                    "application/sparql-results+xml;q=0.8, application/n-triples;q=0.7, text/turtle;q=0.6")
 _RESULT_FORMATS = {
@@ -267,6 +269,9 @@ class RemoteDataset:
         self._graphs = graphs
         self._bump = bump
         self.skolem = client.skolem
+        # a reader's view never changes (a write makes a new one): what a subject says is fetched once
+        self._subjects: OrderedDict[str, list[ox.Quad]] = OrderedDict()
+        self._subjects_lock = threading.Lock()
 
     # -- graphs ---------------------------------------------------------------------------------
 
@@ -305,7 +310,30 @@ class RemoteDataset:
 
     # -- reading --------------------------------------------------------------------------------
 
+    def _describe(self, subject: Any) -> list[ox.Quad]:
+        """Every quad with this subject in the view's graphs (cached for a reader's view: pages ask
+        for a resource's label, type and links one pattern at a time)."""
+        key = str(subject)
+        with self._subjects_lock:
+            if key in self._subjects:
+                self._subjects.move_to_end(key)
+                return self._subjects[key]
+        default, named = self._dataset([self.default_iri, *self.graph_names()])
+        results = self.client.query(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {self.skolem.term(subject)} ?p ?o }} }}",
+                                    default, named)
+        found = [ox.Quad(subject, row["p"], row["o"], self.local(row["g"].value)) for row in results]
+        with self._subjects_lock:
+            self._subjects[key] = found
+            while len(self._subjects) > SUBJECTS_CACHED:
+                self._subjects.popitem(last=False)
+        return found
+
     def quads_for_pattern(self, subject: Any, predicate: Any, obj: Any, graph: Any = None) -> Iterator[ox.Quad]:
+        if self.public and subject is not None:
+            wanted = None if graph is None else self.local(self.remote(graph))
+            return iter([q for q in self._describe(subject)
+                         if (predicate is None or q.predicate == predicate) and (obj is None or q.object == obj)
+                         and (wanted is None or q.graph_name == wanted)])
         terms = [("?s", subject), ("?p", predicate), ("?o", obj)]
         pattern = " ".join(str(self.skolem.term(t)) if t is not None else v for v, t in terms)
         if graph is None:
