@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     from .web import report as report_web
 
     i18n.init_app(app)
+    from .web import caching
+
+    caching.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)

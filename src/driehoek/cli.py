@@ -96,9 +96,9 @@ def init(ctx: click.Context) -> None:
     with _service(ctx) as service:
         loaded = service.init(progress=_announce if sys.stderr.isatty() else None)
         if loaded:
-            click.echo(f"initialised {service.settings.store_dir}: {loaded} triples", err=True)
+            click.echo(f"initialised {service.settings.store_label}: {loaded} triples", err=True)
         else:
-            click.echo(f"{service.settings.store_dir} already holds data; nothing loaded", err=True)
+            click.echo(f"{service.settings.store_label} already holds data; nothing loaded", err=True)
 
 
 def _announce(name: str) -> None:
@@ -278,7 +278,7 @@ def restore(ctx: click.Context, source: Path) -> None:
         size = source.stat().st_size if source.is_file() else None
         with _progress(size, "restoring") as progress:
             count = service.restore(source, agent=_agent(), progress=progress)
-        click.echo(f"restored {count} quads into {service.settings.store_dir}", err=True)
+        click.echo(f"restored {count} quads into {service.settings.store_label}", err=True)
 
 
 @main.group()

@@ -52,6 +52,11 @@ class Settings:
         return self.data_dir / "store"
 
     @property
+    def store_label(self) -> str:
+        """The store as messages name it: its directory, or the server's query endpoint."""
+        return self.store.partition("+")[2] or self.store if self.store else str(self.store_dir)
+
+    @property
     def graph_base(self) -> str:
         """The prefix of driehoek's own named graphs."""
         return self.base_iri + "graph/"

@@ -22,7 +22,7 @@ def run(settings: Settings) -> None:
     service = Driehoek(settings)
     loaded = service.init(progress=lambda name: log.info("loading %s", name))
     if loaded:
-        log.info("initialised %s with %d triples", settings.store_dir, loaded)
+        log.info("initialised %s with %d triples", settings.store_label, loaded)
     service.store.publish_snapshot()
     app = create_app(settings, service)
     log.info("driehoek serving http://%s:%d/ (data in %s)", settings.host, settings.port, settings.data_dir)

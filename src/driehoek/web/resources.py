@@ -11,7 +11,6 @@ Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherev
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,6 +21,7 @@ from werkzeug.http import is_resource_modified
 from .. import formats, negotiation, pages
 from ..config import Settings
 from ..errors import DriehoekError, Gone, NotAcceptable, NotFound
+from .caching import CODE_VERSION
 from .i18n import current_language
 
 bp = Blueprint("resources", __name__)
@@ -34,8 +34,8 @@ SUFFIXES: dict[str, formats.Format] = {fmt.suffix: fmt for fmt in OFFERED}
 ALTERNATES: tuple[formats.Format, ...] = (formats.HTML, formats.TURTLE, formats.JSONLD, formats.NTRIPLES,
                                           formats.RDFXML)
 SNAPSHOT_HOLDER = "driehoek.pages"
-# Pages change when the server's code does: this process's pages get ETags of their own.
-RENDERER = uuid.uuid4().hex[:12]
+# Pages change when the server's code does: the same code gives the same ETags in every process.
+RENDERER = CODE_VERSION
 
 
 def settings() -> Settings:
