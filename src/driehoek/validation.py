@@ -159,6 +159,8 @@ def to_rdflib_term(term: Any) -> rdflib.term.Node:
     raise TypeError(f"unsupported term {term!r}")
 
 
+# What the shapes of a resource look into: a chunk of a large upload keeps these with their resource.
+PARTS = frozenset({"https://w3id.org/driehoek/def#hasAssessment", "https://w3id.org/driehoek/def#involvement"})
 CHUNK_TRIPLES = 15_000  # uploads larger than this are validated in chunks, in parallel
 
 
@@ -243,7 +245,8 @@ class _UploadIndex:
         return [q for q in self.by_subject.get(node, ()) if q.predicate.value in wanted]
 
     def describe(self, node: Any) -> list[ox.Quad]:
-        """The node's triples and those of the blank nodes it leads to."""
+        """The node's triples and those of the blank nodes it leads to, and of the parts the shapes
+        look into through it (a case's assessments and involvements), wherever they are written."""
         out, todo, seen = [], [node], set()
         while todo:
             current = todo.pop()
@@ -252,7 +255,8 @@ class _UploadIndex:
             seen.add(current)
             for quad in self.by_subject.get(current, ()):
                 out.append(quad)
-                if isinstance(quad.object, ox.BlankNode):
+                if isinstance(quad.object, ox.BlankNode) or (
+                        quad.predicate.value in PARTS and quad.object in self.by_subject):
                     todo.append(quad.object)
         return out
 
