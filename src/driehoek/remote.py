@@ -652,6 +652,28 @@ class RemoteStore(EmbeddedStore):
         raise StoreError("a store on a SPARQL server is backed up with the server's own tools (for Oxigraph: "
                          "`oxigraph backup`); `driehoek dump` writes every graph as N-Quads")
 
+    def trial_copy(self, target: Path, sparql: str, targets: set[str]) -> None:
+        """A server cannot be checkpointed: the update is tried on a local copy of the graphs it can
+        touch — the default graph, the graphs it names, and every graph when it names one with a
+        variable (GRAPH ?g) or changes them all (CLEAR ALL)."""
+        from . import validation
+        from .sparql import _code_only
+
+        everything = [self._db.default_iri, *self.named_graphs()]
+        if validation.ALL_GRAPHS in targets or re.search(r"(?<![\w:?$])GRAPH\s*[?$]", _code_only(sparql), re.I):
+            wanted = everything
+        else:
+            named = validation.mentioned_iris(sparql, self.base_iri) | targets
+            wanted = [g for g in everything if g in named or g == everything[0]]
+        copy = ox.Store(str(target))
+        try:
+            for iri in wanted:
+                graph = self._db.local(iri)
+                copy.bulk_extend(list(self._db.quads_for_pattern(None, None, None, graph)))
+            copy.flush()
+        finally:
+            del copy
+
     # -- what readers see ----------------------------------------------------------------------------
 
     def _version_update(self) -> str:
@@ -759,19 +781,4 @@ class RemoteQueryRunner:
         """Nothing runs between requests."""
 
 
-def trial_store(store: RemoteStore, graphs: Iterable[str], directory: Path) -> None:
-    """A local copy of some of the server's graphs in `directory`, for trying an update on (the
-    server's default graph comes back as the copy's default graph)."""
-    copy = ox.Store(str(directory))
-    try:
-        for iri in graphs:
-            target = store._db.local(iri)
-            copy.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target)
-                             for q in store._db.quads_for_pattern(None, None, None, store._db.local(iri)))
-        copy.flush()
-    finally:
-        del copy
-
-
-__all__ = ["Endpoints", "RemoteDataset", "RemoteQueryRunner", "RemoteStore", "Skolem", "dataset_clauses",
-           "trial_store"]
+__all__ = ["Endpoints", "RemoteDataset", "RemoteQueryRunner", "RemoteStore", "Skolem", "dataset_clauses"]

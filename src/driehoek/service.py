@@ -429,10 +429,7 @@ class Driehoek:
                     trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
                     raise storage_error(err, "nothing was written") from err
-                if self.remote:
-                    self._copy_for_trial(sparql, targets, trial_dir)
-                else:
-                    self.store.backup(trial_dir)
+                self.store.trial_copy(trial_dir, sparql, targets)
                 self._try_update(trial_dir, sparql)
                 trial = ox.Store(str(trial_dir))
                 writes, reports = self._update_writes(trial, targets)
@@ -444,21 +441,6 @@ class Driehoek:
                 shutil.rmtree(trial_dir, ignore_errors=True)
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
-
-    def _copy_for_trial(self, sparql: str, targets: set[str], trial_dir: Path) -> None:
-        """A remote store cannot be checkpointed: the update is tried on a local copy of the graphs
-        it can touch — the default graph, the graphs it names, and every graph when it names one
-        with a variable (GRAPH ?g) or changes them all (CLEAR ALL)."""
-        from .remote import trial_store
-        from .sparql import _code_only
-
-        everything = [self.settings.graph_base + "default", *self.store.named_graphs()]
-        if validation.ALL_GRAPHS in targets or re.search(r"(?<![\w:?$])GRAPH\s*[?$]", _code_only(sparql), re.I):
-            wanted = everything
-        else:
-            named = validation.mentioned_iris(sparql, self.settings.base_iri) | targets
-            wanted = [g for g in everything if g in named or g == everything[0]]
-        trial_store(self.store, wanted, trial_dir)  # type: ignore[arg-type]
 
     def _try_update(self, trial_dir: Path, sparql: str) -> None:
         """Run an update on the checkpoint in `trial_dir` in a child process, under the query time
