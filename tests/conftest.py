@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import socket
 import subprocess
 import sys
@@ -19,15 +19,59 @@ from driehoek.cli import main
 from driehoek.config import Settings
 from driehoek.service import Driehoek
 
+from . import backend
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 BASE = "https://w3id.org/driehoek/"
 
 
+# -- the store backend under test (tests/backend.py) ----------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--store", choices=backend.CHOICES, default=None,
+                     help="the store the suite runs against: the embedded store (default) or a real "
+                          f"`oxigraph serve` per data directory; also ${backend.ENV}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backend.configure(config.getoption("store"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"driehoek store backend: {backend.name()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a remote store, skip the tests of the embedded store's own machinery, saying why."""
+    if not backend.is_remote():
+        return
+    for item in items:
+        marker = item.get_closest_marker("embedded_only")
+        if marker is not None:
+            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            assert why, f"{item.nodeid}: @pytest.mark.embedded_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"embedded store only: {why}"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backend.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _release_test_stores(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On the oxigraph backend, stop the servers of a test's own data directories when it ends
+    (module and session data directories keep theirs until the end of the run)."""
+    own = request.getfixturevalue("tmp_path") if backend.is_remote() and "tmp_path" in request.fixturenames else None
+    yield
+    if own is not None:
+        backend.release_under(own)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings on a fresh, empty data directory."""
-    return Settings(data_dir=tmp_path / "var")
+    return backend.settings_for(tmp_path / "var")
 
 
 @pytest.fixture
@@ -47,7 +91,7 @@ class Cli:
 
     def __call__(self, *args: str | Path, input: bytes | None = None) -> Result:
         return self.runner.invoke(main, ["--data-dir", str(self.data_dir), *map(str, args)], input=input,
-                                  catch_exceptions=False)
+                                  env=backend.env_for(self.data_dir), catch_exceptions=False)
 
     def dump(self) -> bytes:
         """The whole dataset as N-Quads, sorted (blank nodes aside, a stable comparison)."""
@@ -66,7 +110,7 @@ def cli(settings: Settings) -> Cli:
 def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory initialised once with all bundled data (the gate runs on all of it)."""
     data_dir = tmp_path_factory.mktemp("bundled") / "var"
-    svc = Driehoek(Settings(data_dir=data_dir))
+    svc = Driehoek(backend.settings_for(data_dir))
     try:
         svc.init()
     finally:
@@ -78,8 +122,8 @@ def bundled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bundled(bundled_data_dir: Path, tmp_path: Path) -> Settings:
     """Settings on a private copy of the bundled store (cheap: copied, never re-validated)."""
     target = tmp_path / "var"
-    shutil.copytree(bundled_data_dir, target)
-    return Settings(data_dir=target)
+    backend.copy_data_dir(bundled_data_dir, target)
+    return backend.settings_for(target)
 
 
 def canonical(nquads: bytes) -> set[str]:
@@ -102,9 +146,7 @@ class Server:
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        import os
-
-        environment = {**os.environ, "DRIEHOEK_DATA_DIR": str(data_dir), **(env or {})}
+        environment = {**os.environ, **backend.env_for(data_dir), **(env or {})}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "driehoek.cli", "serve", "--port", str(self.port)],
