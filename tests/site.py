@@ -4,7 +4,6 @@ to blank-node renaming."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -13,9 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from driehoek import pages
-from driehoek.config import Settings
 from driehoek.service import Driehoek
 
+from . import backend
 from .conftest import Cli, Server
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
@@ -43,7 +42,7 @@ class Site:
 
     def snapshot(self) -> pages.Snapshot:
         """The server's newest snapshot, read-only, as the pages see it."""
-        service = Driehoek(Settings(data_dir=self.data_dir))
+        service = Driehoek(backend.settings_for(self.data_dir))
         store = service.snapshot()
         name = service.reader.path.name if service.reader.path else ""
         return pages.Snapshot(store, key=name, base_iri=BASE, withdrawn=service.withdrawn_graphs(store))
@@ -52,7 +51,7 @@ class Site:
 def start_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token: bool = False) -> Site:
     """Copy the bundled store, load the hostile case and add a token if asked, start the server."""
     data_dir = target / "var"
-    shutil.copytree(bundled_data_dir, data_dir)
+    backend.copy_data_dir(bundled_data_dir, data_dir)
     cli = Cli(data_dir)
     secret = ""
     if xss:

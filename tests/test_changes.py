@@ -12,11 +12,11 @@ import requests
 
 from driehoek import formats
 from driehoek.changes import ChangeFeed
-from driehoek.config import Settings
 from driehoek.service import Driehoek, Source
 from driehoek.store import SnapshotReader
 from driehoek.workers import QueryJob, _run_job
 
+from . import backend
 from .conftest import Server
 from .stewards import BASE, GRAPHS, TOKEN_NAME, Steward, case_turtle, make_data_dir, plain_turtle, running
 
@@ -158,7 +158,7 @@ def test_withdrawal_needs_a_token_a_reason_and_a_graph(steward: Steward) -> None
 # -- paging, as a function on a real store ---------------------------------------------------------------
 
 def test_pages_link_to_each_other(tmp_path: Path) -> None:
-    service = Driehoek(Settings(data_dir=tmp_path / "var"))
+    service = Driehoek(backend.settings_for(tmp_path / "var"))
     try:
         for n in range(5):
             source = Source(f"g{n}.ttl", formats.TURTLE, data=plain_turtle(str(n)).encode())

@@ -108,7 +108,7 @@ def test_validate_is_a_dry_run(cli: Cli) -> None:
 
     graph = rdflib.Graph().parse(data=turtle.stdout, format="turtle")
     assert (None, rdflib.RDF.type, rdflib.SH.ValidationReport) in graph
-    assert not (cli.data_dir / "store").exists() or b"invalid-example" not in cli.dump()
+    assert b"invalid-example" not in cli.dump()
 
 
 def test_dump_then_restore_gives_an_isomorphic_dataset(cli: Cli, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from driehoek import queries
 from driehoek.config import Settings
 from driehoek.service import Driehoek
 
+from . import backend
 from .conftest import ROOT, Cli, Server
 
 TOOI = "https://identifier.overheid.nl/tooi/id/"
@@ -50,7 +50,7 @@ Rows = list[dict[str, str]]
 def cli_data(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """`driehoek --data-dir <a copy of the bundled store>`; the queries only read."""
     target = tmp_path_factory.mktemp("named-cli") / "var"
-    shutil.copytree(bundled_data_dir, target)
+    backend.copy_data_dir(bundled_data_dir, target)
     return Cli(target)
 
 
@@ -58,7 +58,7 @@ def cli_data(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 def live(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real `driehoek serve` on a copy of the bundled store, shared by this module's read-only tests."""
     target = tmp_path_factory.mktemp("named-server") / "var"
-    shutil.copytree(bundled_data_dir, target)
+    backend.copy_data_dir(bundled_data_dir, target)
     srv = Server(target)
     yield srv
     srv.stop()

@@ -14,14 +14,17 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from driehoek import formats, negotiation
-from driehoek.config import Settings
 from driehoek.errors import BadRequest
 from driehoek.service import Driehoek, Source
 from driehoek.store import SnapshotReader
 from driehoek.web import sparql as sparql_web
 from driehoek.workers import INLINE_RESULT_BYTES, QueryJob, QueryPool, _run_job
 
+from . import backend
+
 ROWS = 6_000  # about 100 bytes of JSON each: past INLINE_RESULT_BYTES
+# The query pool, its workers and SnapshotReader read the embedded store's RocksDB snapshots.
+WORKERS_ONLY = pytest.mark.embedded_only("query worker processes reading RocksDB snapshots")
 JSON_ONLY = {"solutions": formats.RESULTS_JSON, "boolean": formats.RESULTS_JSON, "graph": formats.TURTLE}
 
 
@@ -31,7 +34,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = root / "rows.nt"
     source.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "value number {i}" .\n'
                               for i in range(ROWS)))
-    service = Driehoek(Settings(data_dir=root / "var"))
+    service = Driehoek(backend.settings_for(root / "var"))
     try:
         service.load_trusted(Source.from_path(source), ox.NamedNode("https://w3id.org/driehoek/graph/rows"),
                              agent="test")
@@ -47,6 +50,7 @@ def pool(data_dir: Path) -> Iterator[QueryPool]:
     pool.close()
 
 
+@WORKERS_ONLY
 def test_a_small_result_comes_back_without_a_spool_file(pool: QueryPool, data_dir: Path) -> None:
     outcome = pool.run('SELECT ?o WHERE { <http://example.org/s7> ?p ?o }', formats_by_kind=JSON_ONLY)
     assert outcome.data is not None
@@ -57,6 +61,7 @@ def test_a_small_result_comes_back_without_a_spool_file(pool: QueryPool, data_di
     assert json.loads(body)["results"]["bindings"] == [{"o": {"type": "literal", "value": "value number 7"}}]
 
 
+@WORKERS_ONLY
 def test_a_large_result_is_spooled_streamed_whole_and_removed(pool: QueryPool) -> None:
     outcome = pool.run("SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }", formats_by_kind=JSON_ONLY)
     assert outcome.data is None
@@ -67,6 +72,7 @@ def test_a_large_result_is_spooled_streamed_whole_and_removed(pool: QueryPool) -
     assert not outcome.path.exists()
 
 
+@WORKERS_ONLY
 @pytest.mark.parametrize("limit", [0, 1_000, 10**9])
 def test_inline_and_spooled_results_are_the_same_bytes(data_dir: Path, tmp_path: Path, limit: int) -> None:
     reader = SnapshotReader(data_dir / "snapshots")
@@ -80,6 +86,7 @@ def test_inline_and_spooled_results_are_the_same_bytes(data_dir: Path, tmp_path:
     assert body == expected and size == len(expected)
 
 
+@WORKERS_ONLY
 @pytest.mark.parametrize("written", [10, 5_000])
 def test_a_query_failing_while_written_leaves_no_spool_file(data_dir: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch, written: int) -> None:

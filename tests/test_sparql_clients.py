@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from rdflib.namespace import RDF, RDFS, Namespace
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, JSONLD, POST, TURTLE, XML, SPARQLWrapper
 
+from . import backend
 from .conftest import BASE, Server
 
 EX = Namespace("http://example.org/")
@@ -75,7 +77,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         source.write_text(turtle, encoding="utf-8")
         # --trusted: fixture data for the endpoint, not cases for the SHACL gate
         subprocess.run([sys.executable, "-m", "driehoek.cli", "--data-dir", str(root / "var"), "load",
-                        "--trusted", "--graph", graph, str(source)], check=True, capture_output=True)
+                        "--trusted", "--graph", graph, str(source)],
+                       env={**os.environ, **backend.env_for(root / "var")}, check=True, capture_output=True)
     return root / "var"
 
 

@@ -17,11 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from click.testing import CliRunner
-
-from driehoek.cli import main
-
-from .conftest import BASE, Server
+from .conftest import BASE, Cli, Server
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +44,7 @@ def big_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             out.write(f'<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> "{i}" {graph} .\n')
     # `restore` bulk-loads a dump in ~15 s; `load --trusted` takes minutes for 1M triples today
     # (its commit moves the staged graph in one SPARQL Update), too slow for a test fixture.
-    result = CliRunner().invoke(main, ["--data-dir", str(root / "var"), "restore", str(dump)],
-                                catch_exceptions=False)
+    result = Cli(root / "var")("restore", dump)
     assert result.exit_code == 0, result.output
     dump.unlink()
     return root / "var"
@@ -157,6 +152,7 @@ def test_runaway_is_stopped_while_other_queries_answer(server: Server) -> None:
     assert all(status == 200 and ok for status, ok, _s, _e in bystanders.results), bystanders.results
 
 
+@pytest.mark.embedded_only("the runaway's query worker process and its memory: the embedded store's workers")
 def test_runaway_worker_is_gone_with_its_memory(server: Server) -> None:
     before = {w.pid for w in wait_for_workers(server, WORKERS)}
     assert len(before) == WORKERS

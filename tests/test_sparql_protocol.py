@@ -23,6 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, Namespace
 
+from . import backend
 from .conftest import Server
 
 VENDORED = Path(__file__).resolve().parent / "w3c" / "protocol"
@@ -120,7 +121,7 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("w3c-protocol") / "var"
     graphs = dict(pair for test in TESTS for pair in test.graph_data)
     # the suite's graph IRIs lie outside {base}graph/: allow exactly those
-    env = {**os.environ, "DRIEHOEK_GRAPH_NAMESPACES": ",".join(sorted(graphs))}
+    env = {**os.environ, **backend.env_for(data_dir), "DRIEHOEK_GRAPH_NAMESPACES": ",".join(sorted(graphs))}
     for iri, path in sorted(graphs.items()):
         # --trusted: the suite's foaf:Document triples are test data, not driehoek's model
         subprocess.run([sys.executable, "-m", "driehoek.cli", "--data-dir", str(data_dir), "load", "--trusted",
