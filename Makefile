@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test test-fast install bench clean distclean browser
+.PHONY: serve test test-remote test-fast install bench clean distclean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ browser:
 ## test: install with the test extras and run the whole suite
 test: $(STAMP) browser
 	$(PY) -m pytest
+
+## test-remote: the same suite against a real Oxigraph server (`oxigraph serve`, one per data directory)
+test-remote: $(STAMP) browser
+	$(PY) -m pytest --store=oxigraph
 
 ## test-fast: everything but the slow and browser tests
 test-fast: $(STAMP)
