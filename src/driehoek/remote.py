@@ -346,17 +346,20 @@ class RemoteDataset:
                 return iter(())
             text = f"SELECT * WHERE {{ GRAPH <{iri}> {{ {pattern} }} }}"
             default, named = self._dataset([iri])
-        results = self.client.query(text, default, named)
-        found = []
-        for row in results:
-            g = row["g"] if graph is None else None
-            if g is not None and g.value.startswith(self.graph_base + "staging/"):
-                continue
-            found.append(ox.Quad(subject if subject is not None else row["s"],
-                                 predicate if predicate is not None else row["p"],
-                                 obj if obj is not None else row["o"],
-                                 self.local(g.value) if g is not None else self.local(self.remote(graph))))
-        return iter(found)
+        results = self.client.query(text, default, named)  # asked now: errors surface here, not later
+        fixed = None if graph is None else self.local(self.remote(graph))
+        staging = self.graph_base + "staging/"
+
+        def quads() -> Iterator[ox.Quad]:  # built one by one: a whole graph's dump stays bytes until read
+            for row in results:
+                g = row["g"] if fixed is None else None
+                if g is not None and g.value.startswith(staging):
+                    continue
+                yield ox.Quad(subject if subject is not None else row["s"],
+                              predicate if predicate is not None else row["p"],
+                              obj if obj is not None else row["o"],
+                              self.local(g.value) if g is not None else fixed)
+        return quads()
 
     def query(self, sparql: str, *, base_iri: str | None = None, use_default_graph_as_union: bool = False,
               default_graph: Iterable[Any] | None = None, named_graphs: Iterable[Any] | None = None,
