@@ -200,7 +200,10 @@ def copy_data_dir(source: Path, target: Path) -> None:
     """Copy a data directory and, on the oxigraph backend, its store: the copy gets a server of its
     own on a copy of the source's location (the source's server is stopped first, so the RocksDB
     files are copied at rest; it restarts when next asked for)."""
-    shutil.copytree(source, target)
+    if source.exists() or not is_remote():
+        shutil.copytree(source, target)
+    else:  # a remote store's data directory holds only tokens and spool files: maybe nothing yet
+        target.mkdir(parents=True, exist_ok=True)
     if not is_remote():
         return
     origin = _servers.get(_key(source))

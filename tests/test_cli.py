@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from . import backend
 from .conftest import DATA, Cli, canonical
 
 FOUNDATION = DATA / "foundation"
@@ -124,6 +125,8 @@ def test_dump_then_restore_gives_an_isomorphic_dataset(cli: Cli, tmp_path: Path)
     assert canonical(other("dump").stdout_bytes) == canonical(dump_file.read_bytes())
 
 
+@pytest.mark.embedded_only("a backup is a RocksDB checkpoint directory; a remote store is backed up with "
+                           "the engine's own tools (see test_backup_of_a_remote_store_names_the_way_out)")
 def test_backup_then_restore_round_trips(cli: Cli, tmp_path: Path) -> None:
     assert cli("load", FOUNDATION / "plain.ttl").exit_code == 0
     assert cli("backup", tmp_path / "bk").exit_code == 0
@@ -132,6 +135,16 @@ def test_backup_then_restore_round_trips(cli: Cli, tmp_path: Path) -> None:
     assert other.dump() == cli.dump()
     refused = other("restore", tmp_path / "bk")
     assert refused.exit_code == 1 and "not empty" in refused.stderr
+
+
+@pytest.mark.skipif(not backend.is_remote(), reason="the refusal is the remote store's (--store=oxigraph)")
+def test_backup_of_a_remote_store_names_the_way_out(cli: Cli, tmp_path: Path) -> None:
+    assert cli("load", FOUNDATION / "plain.ttl").exit_code == 0
+    result = cli("backup", tmp_path / "bk")
+    assert result.exit_code == 1
+    assert "oxigraph backup" in result.stderr and "driehoek dump" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "bk").exists()
 
 
 def test_query_reads_public_graphs_only(cli: Cli, tmp_path: Path) -> None:
