@@ -164,8 +164,8 @@ class Client:
             raise QueryTimeout(f"the {what} was stopped after its time limit of {limit:g} s "
                                "(DRIEHOEK_QUERY_TIMEOUT); narrow it down and try again", timeout_seconds=limit) from err
         except requests.RequestException as err:
-            raise ServiceUnavailable(f"the store at {url} cannot be reached ({type(err).__name__}); "
-                                     "try again shortly", store=url) from err
+            log.warning("the store at %s cannot be reached: %s", url, err)  # the address for operators only
+            raise ServiceUnavailable(f"the store cannot be reached ({type(err).__name__}); try again shortly") from err
         if response.status_code >= 400:
             self.fail(response, what)
         return response
@@ -180,7 +180,11 @@ class Client:
                                timeout_seconds=self.timeout)
         if "No space left on device" in text:
             raise storage_error(text, "nothing was written")
-        raise StoreError(f"the store at {response.url} answered {response.status_code} to a {what}: {text[:300]}")
+        if what == "query" and response.status_code == 500:
+            # what the engine could not evaluate (an unknown function, say): as the embedded store says it
+            raise BadRequest(f"query failed: {text[:300]}")
+        log.warning("the store at %s answered %s to a %s: %s", response.url, response.status_code, what, text[:300])
+        raise StoreError(f"the store answered {response.status_code} to a {what}: {text[:300]}")
 
     def query(self, sparql: str, default: list[str] | None, named: list[str] | None,
               timeout: float | None = None) -> Any:
@@ -367,8 +371,7 @@ class RemoteDataset:
         """pyoxigraph's Store.query on the server: the dataset goes by the protocol."""
         if substitutions:
             sparql = bind(sparql, substitutions, self.skolem)
-        if base_iri and not _BASE.search(sparql):
-            sparql = f"BASE <{base_iri}>\n{sparql}"
+        sparql = with_base(sparql, base_iri)
         default, named = self.dataset(sparql, base_iri, use_default_graph_as_union, default_graph, named_graphs)
         return self.client.query(sparql, default, named)
 
@@ -418,8 +421,7 @@ class RemoteDataset:
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         if self.public:
             raise StoreError("a reader's view of the store is read-only")
-        if base_iri and not _BASE.search(sparql):
-            sparql = f"BASE <{base_iri}>\n{sparql}"
+        sparql = with_base(sparql, base_iri)
         if self._bump is not None:
             sparql += " ;\n" + self._bump()
         self.client.update(sparql)
@@ -462,18 +464,86 @@ def list_graphs(client: Client, graph_base: str, *, public: bool) -> list[str]:
                   and not row["g"].value.startswith(hidden) and row["g"].value != graph_base + "default")
 
 
+_BIND_TOKENS = r"(?i)(\bAS\s*[?$][\w\u00B7\u00C0-\uFFFD]+)|\b(SELECT|WHERE|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|OFFSET|VALUES)\b|([{}()])|[?$]("
+
+
 def bind(sparql: str, substitutions: dict[Any, Any], skolem: Skolem) -> str:
-    """Pre-bound variables as a VALUES block at the start of the query's WHERE clause (what
-    pyoxigraph's `substitutions` do, in standard SPARQL)."""
-    names = " ".join(f"?{getattr(k, 'value', k)}" for k in substitutions)
-    terms = " ".join(str(skolem.term(v)) for v in substitutions.values())
+    """pyoxigraph's `substitutions` in standard SPARQL: each use of a bound variable becomes the term
+    itself — in triple patterns and expressions, inside nested groups and subqueries alike (a VALUES
+    block at the top would not reach a FILTER inside a UNION branch). Where a variable must stay a
+    variable, it is given the term: `(term AS ?v)` in a projection, `(term)` in GROUP BY and ORDER BY;
+    a query projecting `*` gets a VALUES block so that the variable stays in its results."""
     from .sparql import _SKIP
 
-    code = _SKIP.sub(lambda m: " " * len(m.group()), sparql)  # find the brace outside strings and IRIs
+    terms = {getattr(k, "value", k): str(skolem.term(v)) for k, v in substitutions.items()}
+    code = _SKIP.sub(lambda m: " " * len(m.group()), sparql)  # strings, IRIs, comments: never touched
+    tokens = re.compile(_BIND_TOKENS + "|".join(re.escape(name) for name in terms)
+                        + r")(?![\w\u00B7\u0300-\u036F\u203F-\u2040])")
+    parts, last = [], 0
+    mode, depth, star_at = "body", 0, None
+    for token in tokens.finditer(code):
+        target, keyword, bracket, name = token.group(1), token.group(2), token.group(3), token.group(4)
+        if target:  # BIND(... AS ?v), (... AS ?v): a variable being defined stays a variable
+            continue
+        if keyword:
+            word = " ".join(keyword.upper().split())
+            if word == "SELECT":
+                mode, depth = "projection", 0
+                if star_at is None and re.match(r"\s*(?:DISTINCT|REDUCED)?\s*\*", code[token.end():], re.I):
+                    star_at = -1  # the outermost projection is *: a VALUES block goes into its WHERE
+            elif word in ("GROUP BY", "ORDER BY"):
+                mode, depth = "modifier", 0
+            elif word == "WHERE" or mode == "modifier":
+                mode = "body"
+        elif bracket:
+            if bracket == "(":
+                depth += 1
+            elif bracket == ")":
+                depth -= 1
+            else:
+                if bracket == "{" and star_at == -1:
+                    star_at = token.end()
+                mode = "body"
+        elif name:
+            term = terms[name]
+            if mode == "projection" and depth == 0:
+                term = f"({term} AS ?{name})"
+            elif mode == "modifier" and depth == 0:
+                term = f"({term})"
+            parts += [sparql[last:token.start()], term]
+            last = token.end()
+    parts.append(sparql[last:])
+    text = "".join(parts)
+    if star_at is not None and star_at >= 0:
+        names = " ".join("?" + name for name in terms)
+        values = " ".join(terms.values())
+        text = _insert_values(text, names, values)
+    return text
+
+
+def _insert_values(text: str, names: str, values: str) -> str:
+    """A VALUES block right after the first brace of the WHERE clause."""
+    from .sparql import _SKIP
+
+    code = _SKIP.sub(lambda m: " " * len(m.group()), text)
     match = _WHERE.search(code)
     if match is None:
         raise BadRequest("the query has no WHERE clause to bind its parameters in")
-    return f"{sparql[:match.end()]} VALUES ({names}) {{ ({terms}) }} {sparql[match.end():]}"
+    return f"{text[:match.end()]} VALUES ({names}) {{ ({values}) }} {text[match.end():]}"
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def with_base(sparql: str, base_iri: str | None) -> str:
+    """The query with a BASE for its relative IRIs (the protocol has no parameter for it); on its
+    first line, so that error positions keep their line numbers."""
+    from .sparql import _SKIP
+
+    if not base_iri or _BASE.search(_SKIP.sub(lambda m: m.group(1) or " ", sparql)):
+        return sparql
+    relative = any(m.group(1) and not _SCHEME.match(m.group(1)[1:-1]) for m in _SKIP.finditer(sparql))
+    return f"BASE <{base_iri}> {sparql}" if relative else sparql
 
 
 class RemoteStore(EmbeddedStore):
@@ -513,7 +583,7 @@ class RemoteStore(EmbeddedStore):
             if stamp.isdigit() and now - int(stamp) < STAGING_MAX_AGE * 1e9:
                 continue
             log.warning("dropping %s, left by an interrupted write", graph)
-            self._db.update(f"DROP SILENT GRAPH <{graph}>")
+            self.client.update(f"DROP SILENT GRAPH <{graph}>")  # no reader ever saw it: no new version
 
     def _staging_graphs(self) -> list[str]:
         results = self.client.query(
@@ -535,7 +605,10 @@ class RemoteStore(EmbeddedStore):
         return not bool(self.client.query("ASK { GRAPH ?g { ?s ?p ?o } }", None, None))
 
     def __len__(self) -> int:
-        return len(self._db)
+        """Quads in the store, without the adapter's own bookkeeping (the version triple)."""
+        meta = self.private_meta_graph.value
+        version = bool(self.client.query(f"ASK {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> ?v }} }}", None, None))
+        return len(self._db) - int(version)
 
     # -- the differences in the write path ------------------------------------------------------------
 
@@ -649,7 +722,15 @@ class RemoteStore(EmbeddedStore):
             raise ValueError(f"{fmt.name} is not an RDF format")
         if graph is None and not fmt.is_dataset:
             graph = ox.DefaultGraph()
-        self._db.dump(str(output) if isinstance(output, Path) else output, format=fmt.rdf, from_graph=graph)
+        version = ox.NamedNode(DH + "version")
+        quads = (q for q in self._db.quads_for_pattern(None, None, None, graph)
+                 if not (q.predicate == version and q.graph_name == self.private_meta_graph))
+        data: Iterable[Any] = quads if graph is None else (q.triple for q in quads)
+        if isinstance(output, Path):
+            with open(output, "wb") as handle:
+                ox.serialize(data, handle, fmt.rdf)
+        else:
+            ox.serialize(data, output, fmt.rdf)
 
     def backup(self, target: Path) -> None:
         raise StoreError("a store on a SPARQL server is backed up with the server's own tools (for Oxigraph: "
@@ -680,15 +761,17 @@ class RemoteStore(EmbeddedStore):
     # -- what readers see ----------------------------------------------------------------------------
 
     def _version_update(self) -> str:
-        """Appended to every write: the version pages and feeds key their caches on."""
-        meta = self.meta_graph.value
+        """Appended to every write: the version pages and feeds key their caches on (bookkeeping in
+        the private metadata graph: no reader's dataset and no dump holds it)."""
+        meta = self.private_meta_graph.value
         return (f"DELETE WHERE {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> ?v }} }} ;\n"
                 f"INSERT DATA {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> \"{time.time_ns():020d}\" }} }}")
 
     def version(self) -> str:
         """The store's version: the time of the newest write, as a snapshot name would be."""
-        results = self.client.query(f"SELECT ?v WHERE {{ GRAPH <{self.meta_graph.value}> {{ "
-                                    f"<{self.meta_graph.value}> <{DH}version> ?v }} }}", None, None)
+        meta = self.private_meta_graph.value
+        results = self.client.query(f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{meta}> <{DH}version> ?v }} }}",
+                                    None, None)
         values = sorted(row["v"].value for row in results)
         return values[-1] if values else f"{0:020d}"
 
@@ -747,8 +830,7 @@ class RemoteQueryRunner:
             if substitutions:
                 sparql = bind(sparql, {name: _term(kind, value, extra) for name, kind, value, extra in substitutions},
                               view.skolem)
-            if base_iri and not _BASE.search(sparql):
-                sparql = f"BASE <{base_iri}>\n{sparql}"
+            sparql = with_base(sparql, base_iri)
             hidden = set(exclude_from_default or ()) | set(_withdrawn(view, view.graph_base + "meta"))
             try:
                 default, named = view.dataset(

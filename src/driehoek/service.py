@@ -564,7 +564,7 @@ class Driehoek:
             key, view = self.published()
             return {"status": "ok", "triples": len(view), "graphs": len(view.graph_names()),  # type: ignore[attr-defined]
                     "snapshot_age_seconds": round(time.time() - int(key) / 1e9, 3) if int(key) else None,
-                    "store": self.store.endpoints.query}  # type: ignore[attr-defined]
+                    "store": "remote"}
         path = self.reader.directory.current()
         if path is None:
             return {"status": "starting", "triples": 0, "snapshot_age_seconds": None}
@@ -584,6 +584,8 @@ class Driehoek:
         try:
             self.store.backup(target)
         except StoreError:
+            if self.remote:
+                raise  # its own message says what to do instead
             raise StoreError("the store is in use by a running server; stop it, or copy its newest "
                              f"snapshot in {self.settings.data_dir / 'snapshots'} (public graphs only)")
 
