@@ -284,6 +284,7 @@ class QueryPool:
         for _ in range(self.size):
             self._idle.put(_Worker(self.snapshot_root, self.memory_mib, self.meta_graph))
         self.killed = 0  # workers stopped at the time limit or lost, since start
+        self._stand_ins = 0  # workers started in place of ones still busy with a heavy query
 
     def run(self, job_sparql: str, *, formats_by_kind: dict[str, formats.Format | None],
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
@@ -306,14 +307,16 @@ class QueryPool:
             tuple(exclude_from_default or ()), substitutions, base_iri,
         )
         started = time.monotonic()
-        healthy = heavy = False
+        healthy = heavy = stood_in = False
         try:
             worker.wait_ready(max(limit, 30.0))
             worker.conn.send(job)
             if not worker.conn.poll(min(limit, HEAVY_AFTER)):
                 # a heavy query: let every other request go first while it finishes or is stopped (with
-                # 2 workers on 2 cores a runaway query raised the p99 of light ones 4x; see docs/reliability.md)
+                # 2 workers on 2 cores a runaway query raised the p99 of light ones 4x; see docs/reliability.md),
+                # and have its stand-in start now, so that light queries keep every worker meanwhile
                 heavy = _deprioritise(worker)
+                stood_in = self._stand_in()
                 if not worker.conn.poll(max(0.0, limit - HEAVY_AFTER)):
                     raise QueryTimeout(f"the query was stopped after its time limit of {limit:g} s; "
                                        "narrow it down (LIMIT, more specific patterns) and try again",
@@ -341,11 +344,26 @@ class QueryPool:
                 if not healthy:
                     log.warning("replacing a query worker after %.1f s", time.monotonic() - started)
                     self.killed += 1
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+                threading.Thread(target=self._replace, args=(worker, not stood_in), daemon=True).start()
 
-    def _replace(self, worker: _Worker) -> None:
+    def _stand_in(self) -> bool:
+        """Start a worker in place of one busy with a heavy query, unless as many stand-ins as the
+        pool has workers are out already (each may take DRIEHOEK_QUERY_MEMORY); True if started."""
+        with self._lock:
+            if self._closed or self._stand_ins >= self.size:
+                return False
+            self._stand_ins += 1
+        threading.Thread(target=lambda: self._idle.put(_Worker(self.snapshot_root, self.memory_mib, self.meta_graph)),
+                         daemon=True).start()
+        return True
+
+    def _replace(self, worker: _Worker, replace: bool = True) -> None:
+        """Stop a worker; start its successor unless a stand-in took its place already."""
         worker.kill()
-        if not self._closed:
+        if not replace:
+            with self._lock:
+                self._stand_ins -= 1
+        elif not self._closed:
             self._idle.put(_Worker(self.snapshot_root, self.memory_mib, self.meta_graph))
 
     def close(self) -> None:

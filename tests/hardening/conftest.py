@@ -27,6 +27,7 @@ from driehoek.app import create_app
 from driehoek.config import Settings
 from driehoek.service import Driehoek
 
+from .. import backend
 from ..conftest import BASE, Cli, Server, canonical
 from ..stewards import SEED_GRAPH, make_data_dir
 
@@ -158,7 +159,7 @@ def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     SECRET, with a steward token; one server for the read-path tests."""
     root = tmp_path_factory.mktemp("hardening-site")
     data_dir = root / "var"
-    shutil.copytree(bundled_data_dir, data_dir)
+    backend.copy_data_dir(bundled_data_dir, data_dir)
     cli = Cli(data_dir)
     result = cli("load", "--graph", HOSTILE_GRAPH, DATA / "hostile-case.ttl")
     assert result.exit_code == 0, result.output
@@ -197,8 +198,8 @@ class InProcess:
         return canonical(out.getvalue())
 
     def snapshot_name(self) -> str | None:
-        path = self.service.reader.directory.current()
-        return path.name if path else None
+        """What readers see, by name: the newest snapshot, or a remote store's version."""
+        return self.service.published()[0] or None
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request, with a guard against hangs."""
@@ -217,7 +218,7 @@ def in_process(data_dir: Path, **settings: Any) -> InProcess:
     cli = Cli(data_dir)
     result = cli("load", "--trusted", "--graph", PRIVATE_GRAPH, write(data_dir.parent / "private.ttl", private_turtle()))
     assert result.exit_code == 0, result.output
-    config = Settings(data_dir=data_dir, **settings)
+    config = backend.settings_for(data_dir, **settings)
     service = Driehoek(config)
     service.store.publish_snapshot()
     return InProcess(config, service, create_app(config, service), token)

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from driehoek.config import Settings
+from .. import backend
 from driehoek.iris import DH
 from driehoek.service import Driehoek
 
@@ -72,7 +72,7 @@ class State:
 
 def check_store(data_dir: Path, state: State, joint: tuple[str, ...] = ()) -> dict[str, frozenset[str]]:
     """Open the store as a restarted server would and check every graph is old or new."""
-    service = Driehoek(Settings(data_dir=data_dir))
+    service = Driehoek(backend.settings_for(data_dir))
     try:
         store = service.store  # opens, and drops what an interrupted write left
         found = {graph: graph_lines(service, graph) for graph in state.acknowledged}
@@ -263,6 +263,7 @@ def _fill(mount: Path, leave: int) -> Path:
     return ballast
 
 
+@pytest.mark.embedded_only("a full disk under the embedded store's RocksDB; a remote store's disk is the server's")
 def test_a_full_disk_gives_507_keeps_reads_and_heals(small_disk: Path) -> None:
     data_dir = small_disk / "var"
     token = make_data_dir(data_dir)
@@ -309,7 +310,7 @@ def test_a_full_disk_gives_507_keeps_reads_and_heals(small_disk: Path) -> None:
     finally:
         server.stop()
     # nothing corrupted: the store opens, every accepted graph is whole, the refused one is absent
-    service = Driehoek(Settings(data_dir=data_dir))
+    service = Driehoek(backend.settings_for(data_dir))
     try:
         for graph, body in accepted.items():
             assert graph_lines(service, graph) == frozenset(body.strip().splitlines()), graph
@@ -334,6 +335,7 @@ class _FullDisk:
         return getattr(self._store, name)
 
 
+@pytest.mark.embedded_only("injects RocksDB's disk-full error into the embedded store")
 def test_a_failed_disk_write_is_507_in_process(inproc: InProcess) -> None:
     """The same error path with an injected OSError (runs everywhere, root or not)."""
     before, snapshot = inproc.dump(), inproc.snapshot_name()

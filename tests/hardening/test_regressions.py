@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from driehoek import validation
-from driehoek.config import Settings
+from .. import backend
 from driehoek.service import Driehoek
 
 from ..stewards import Steward, make_data_dir, plain_turtle, running, triples
@@ -116,6 +116,7 @@ def test_jsonld_can_be_put_and_posted_to_a_graph(steward: Steward) -> None:
 
 # -- query workers: heavy queries yield the CPU ---------------------------------------------------
 
+@pytest.mark.embedded_only("query worker processes run the embedded store's queries")
 def test_a_heavy_query_runs_at_the_lowest_priority_and_its_worker_is_retired(steward: Steward) -> None:
     server = psutil.Process(steward.server.process.pid)
 
@@ -158,13 +159,14 @@ def test_a_heavy_query_runs_at_the_lowest_priority_and_its_worker_is_retired(ste
 
 # -- restarts ----------------------------------------------------------------------------------
 
+@pytest.mark.embedded_only("a trial checkpoint is a RocksDB checkpoint of the embedded store")
 def test_a_trial_checkpoint_left_by_a_kill_is_removed_on_open(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
     leftover = data_dir / "trial" / "0123abcd"
     leftover.mkdir(parents=True)
     (leftover / "CURRENT").write_text("MANIFEST-000001\n")
-    service = Driehoek(Settings(data_dir=data_dir))
+    service = Driehoek(backend.settings_for(data_dir))
     try:
         service.store  # noqa: B018  (opening the store is the point)
         assert not (data_dir / "trial").exists()
