@@ -23,9 +23,11 @@ serve: $(STAMP)
 browser:
 	@./scripts/ensure-chromium
 
-## test: install with the test extras and run the whole suite
+## test: install with the test extras and run the whole suite, on the embedded store and then on a
+## real Oxigraph server (the browser tests, which draw the same pages, run on the embedded one)
 test: $(STAMP) browser
 	$(PY) -m pytest
+	$(PY) -m pytest --store=oxigraph --ignore=tests/browser
 
 ## test-remote: the same suite against a real Oxigraph server (`oxigraph serve`, one per data directory)
 test-remote: $(STAMP) browser
