@@ -150,6 +150,7 @@ class Server:
     port: int
     path: str  # the query endpoint's path
     log_path: Path
+    params: tuple[tuple[str, str], ...] = ()  # sent with every query (e.g. a protocol dataset)
 
     @property
     def url(self) -> str:
@@ -207,18 +208,20 @@ def _wait_until_up(server: Server, timeout: float = 120.0) -> None:
     raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s; see {server.log_path}")
 
 
-def start_driehoek(data_dir: Path, *, workers: int | None = None, threads: int | None = None) -> Server:
-    """`driehoek serve` on a free loopback port."""
+def start_driehoek(data_dir: Path, *, workers: int | None = None, threads: int | None = None,
+                   env: dict[str, str] | None = None, name: str = "driehoek") -> Server:
+    """`driehoek serve` on a free loopback port (`env`: extra variables, e.g. DRIEHOEK_STORE)."""
     port = free_port()
-    env = {**os.environ, "DRIEHOEK_DATA_DIR": str(data_dir), "DRIEHOEK_HOST": HOST, "DRIEHOEK_PORT": str(port)}
+    env = {**os.environ, **(env or {}), "DRIEHOEK_DATA_DIR": str(data_dir), "DRIEHOEK_HOST": HOST,
+           "DRIEHOEK_PORT": str(port)}
     if workers is not None:
         env["DRIEHOEK_QUERY_WORKERS"] = str(workers)
     if threads is not None:
         env["DRIEHOEK_THREADS"] = str(threads)
-    log_path = WORK / "driehoek-serve.log"
+    log_path = WORK / f"{name}-serve.log"
     with open(log_path, "wb") as out:
         process = subprocess.Popen([str(BIN / "driehoek"), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server("driehoek", process, port, "/sparql", log_path)
+    server = Server(name, process, port, "/sparql", log_path)
     _wait_until_up(server)
     return server
 
@@ -232,6 +235,22 @@ def start_oxigraph(location: Path) -> Server:
                                     "--bind", f"{HOST}:{port}", "--union-default-graph"],
                                    stdout=out, stderr=subprocess.STDOUT)
     server = Server("oxigraph", process, port, "/query", log_path)
+    _wait_until_up(server)
+    return server
+
+
+def start_oxigraph_server(location: Path, *, timeout_s: float | None = None, port: int | None = None,
+                          name: str = "oxigraph-rw") -> Server:
+    """`oxigraph serve` (read-write, no union default graph): a store for driehoek's remote backend.
+    `timeout_s`: the engine's own time limit (`--timeout-s`); None leaves it out."""
+    port = port or free_port()
+    log_path = WORK / f"{name}.log"
+    command = [str(oxigraph_binary()), "serve", "--location", str(location), "--bind", f"{HOST}:{port}"]
+    if timeout_s:
+        command += ["--timeout-s", f"{timeout_s:g}"]
+    with open(log_path, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(name, process, port, "/query", log_path)
     _wait_until_up(server)
     return server
 
@@ -273,7 +292,7 @@ def request(server: Server, query: str, *, timeout: float = 120.0,
     own = conn is None
     connection = conn or http.client.HTTPConnection(HOST, server.port, timeout=timeout)
     try:
-        connection.request("GET", f"{server.path}?{urllib.parse.urlencode({'query': query})}",
+        connection.request("GET", f"{server.path}?{urllib.parse.urlencode([('query', query), *server.params])}",
                            headers={"Accept": ACCEPT})
         response = connection.getresponse()
         return response.status, response.read()

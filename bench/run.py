@@ -1,7 +1,7 @@
 """Run every benchmark, or one, and print their Markdown sections (the figures of docs/benchmarks.md).
 
     .venv/bin/python bench/run.py                  # all of them: about an hour on 2 cores
-    .venv/bin/python bench/run.py --only bulk-load # or: gate sparql rdflib overhead memory pages 10m
+    .venv/bin/python bench/run.py --only bulk-load # or: gate sparql rdflib overhead memory pages 10m backends
     .venv/bin/python bench/run.py --list
 
 Each benchmark is its own script in bench/ (run it directly for its options); this runs them one
@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "memory": ("server_memory.py", [], "Server memory under load (1M triples)"),
     "pages": ("pages.py", [], "Pages: an organisation page on a million triples"),
     "10m": ("ten_million.py", [], "10M triples: load and serve"),
+    "backends": ("backends.py", [], "Embedded store and a remote Oxigraph server (100k)"),
 }
 
 
