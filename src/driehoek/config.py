@@ -30,6 +30,21 @@ class Settings:
     query_memory: int = _setting(2048, "MiB a query worker may use")
     query_workers: int = _setting(2, "query worker processes that run user SPARQL queries")
     max_upload: int = _setting(33554432, "bytes a request body may have")
+    validation_timeout: float = _setting(60.0, "seconds the SHACL gate may take on one write or dry run "
+                                               "(past it: 503, nothing written)")
+    validation_memory: int = _setting(2048, "MiB a SHACL validation worker may use (past it: 413, nothing "
+                                            "written)")
+    validate_anonymous_max: int = _setting(1048576, "bytes an anonymous /validate dry run may send (stewards: "
+                                                    "DRIEHOEK_MAX_UPLOAD)")
+    validate_anonymous_rate: int = _setting(30, "anonymous /validate dry runs one client address may make a "
+                                                "minute")
+    trusted_proxies: tuple[str, ...] = _setting(
+        (), "addresses of reverse proxies, comma-separated, whose X-Forwarded-For names the client (empty: "
+            "the client is the peer address)"
+    )
+    page_threads: int = _setting(0, "server threads that may build pages and run named queries at once "
+                                    "(0: DRIEHOEK_THREADS minus 2, so /health and light requests always "
+                                    "find a thread)")
     graph_namespaces: tuple[str, ...] = _setting(
         (), "extra IRI prefixes, comma-separated, that writes may name as graphs besides {base}graph/"
     )
