@@ -145,6 +145,7 @@ class Server:
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
+        self.data_dir = data_dir
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, **backend.env_for(data_dir), **(env or {})}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "wb")

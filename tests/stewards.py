@@ -52,6 +52,13 @@ def make_data_dir(data_dir: Path) -> str:
     return token.stdout.strip()
 
 
+def add_token(data_dir: Path, name: str, *options: str) -> str:
+    """Another token for a data directory (`--admin`, `--scope PREFIX`), also while a server runs."""
+    result = Cli(data_dir)("token", "add", name, *options)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
 class Steward:
     """A client with a token for one server."""
 

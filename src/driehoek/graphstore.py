@@ -8,7 +8,6 @@ service's (Driehoek.write_graph, write_dataset, delete_graph, run_update, withdr
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from . import formats
 from .errors import BadRequest, Gone, NotFound, Unauthorized, UnsupportedMediaType
 from .iris import DH
 from .service import Driehoek, Source
+from .tokens import Principal
 from .store import parse
 
 GraphName = ox.NamedNode | ox.DefaultGraph
@@ -69,26 +69,32 @@ def is_private(service: Driehoek, graph: GraphName) -> bool:
     return isinstance(graph, ox.NamedNode) and graph.value.startswith(service.settings.graph_base + "private/")
 
 
-def read_graph(service: Driehoek, graph: GraphName, *, steward: bool) -> GraphContent:
-    """A graph for a Graph Store GET: public graphs from the newest snapshot; private graphs (only for
-    a steward) and withdrawn graphs (410 for anyone else) as they stand."""
+def read_graph(service: Driehoek, graph: GraphName, *, principal: Principal | None) -> GraphContent:
+    """A graph for a Graph Store GET: public graphs from the newest snapshot; private graphs only for
+    their owner (another steward gets 404, as if there were none; an admin reads every one); withdrawn
+    graphs (410 for anyone without a token) as they stand in the live store."""
     if is_private(service, graph):
-        if not steward:
+        if principal is None:
             raise Unauthorized("this graph is private: reading it needs a bearer token")
+        service.check_read(graph, principal)
         store = service.store
         with store.lock():
-            if not store.raw.contains_named_graph(graph):
+            if not store.graph_exists(graph) or not any(True for _ in store.quads(graph)):
                 raise NotFound(f"no graph {label(graph)}")
             triples = [q.triple for q in store.quads(graph)]
             return GraphContent(graph, triples, store.etag(graph) or _content_etag(triples))
     snapshot = service.snapshot()
     meta = ox.NamedNode(service.settings.graph_base + "meta")
-    if isinstance(graph, ox.NamedNode):
-        if not snapshot.contains_named_graph(graph):
-            raise NotFound(f"no graph {graph.value}")
-        if not steward and _withdrawn(snapshot, meta, graph):
+    if isinstance(graph, ox.NamedNode) and _withdrawn(snapshot, meta, graph):
+        if principal is None:
             raise Gone(f"graph {graph.value} has been withdrawn", graph=graph.value,
                        **_tombstone(snapshot, meta, graph))
+        store = service.store  # snapshots no longer hold it: stewards read the kept data
+        with store.lock():
+            triples = [q.triple for q in store.quads(graph)]
+            return GraphContent(graph, triples, store.etag(graph) or _content_etag(triples))
+    if isinstance(graph, ox.NamedNode) and not snapshot.contains_named_graph(graph):
+        raise NotFound(f"no graph {graph.value}")
     triples = [q.triple for q in snapshot.quads_for_pattern(None, None, None, graph)]
     subject = graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(service.settings.graph_base + "default")
     etag = next((q.object.value for q in snapshot.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, meta)),
@@ -133,52 +139,20 @@ def combine_documents(parts: list[tuple[str, bytes, formats.Format]], base_iri: 
 
 # -- the update dataset of the SPARQL 1.1 Protocol (using-graph-uri, using-named-graph-uri) ------------
 
-# Text that can contain keywords and braces without being them: strings, IRIs, comments. An unclosed
-# string runs to the end of its line (as in sparql._SKIP: linear time, the parser refuses it anyway).
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*(?:""")?'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*(?:''')?"
-    r'|"(?:[^"\\\n]|\\.)*"?'
-    r"|'(?:[^'\\\n]|\\.)*'?"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
-)
-_STRUCTURE = re.compile(r"[{}]|(?<![\w:?$])(USING|WITH|WHERE|DELETE)(?![\w:-])", re.IGNORECASE)
-
-
 def apply_update_dataset(sparql: str, using: list[str], using_named: list[str]) -> str:
     """The update with the protocol's dataset as USING / USING NAMED clauses on each DELETE/INSERT ...
-    WHERE operation. The protocol forbids combining the parameters with USING or WITH: 400 then."""
+    WHERE operation, placed where the SPARQL parser finds those operations (sparql.update_dataset_positions).
+    The protocol forbids combining the parameters with USING or WITH: 400 then."""
+    from .sparql import update_dataset_positions
+
     if not using and not using_named:
         return sparql
     for iri in (*using, *using_named):
         graph_name(iri)  # 400 on anything that is not an absolute IRI
     clause = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)]) + " "
-    # blank out strings, IRIs and comments, keeping offsets, so only the update's own syntax is seen
-    masked = _OPAQUE.sub(lambda m: " " * len(m.group()), sparql)
-    inserts: list[int] = []
-    depth = 0
-    previous: re.Match[str] | None = None
-    for match in _STRUCTURE.finditer(masked):
-        token = match.group()
-        if token == "{":
-            depth += 1
-            continue
-        if token == "}":
-            depth -= 1
-            continue
-        if depth:
-            continue  # a WHERE inside a pattern belongs to a subquery
-        keyword = token.upper()
-        if keyword in ("USING", "WITH"):
-            raise BadRequest(f"the update has a {keyword} clause and the request gives using-graph-uri or "
-                             "using-named-graph-uri; the SPARQL Protocol allows only one of the two")
-        if keyword == "WHERE" and not (previous is not None and previous.group().upper() == "DELETE"
-                                       and not masked[previous.end():match.start()].strip()):
-            inserts.append(match.start())
-        previous = match
-    for position in reversed(inserts):
-        sparql = sparql[:position] + clause + sparql[position:]
+    for position in reversed(update_dataset_positions(sparql)):  # each at the WHERE of its operation
+        gap = "" if position == 0 or sparql[position - 1].isspace() else " "
+        sparql = sparql[:position] + gap + clause + sparql[position:]
     return sparql
 
 

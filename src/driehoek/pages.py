@@ -582,14 +582,21 @@ class Pages:
         """"ok" if the resource has triples in a visible graph, "withdrawn" if only in withdrawn
         graphs, else "missing"."""
         node = _n(iri)
-        withdrawn = False
         for quad in self.store.quads_for_pattern(node, None, None, None):
             graph = quad.graph_name
             if isinstance(graph, ox.NamedNode) and graph.value in self.withdrawn:
-                withdrawn = True
-                continue
+                continue  # a snapshot made before withdrawn graphs were dropped from snapshots
             return "ok"
-        return "withdrawn" if withdrawn else "missing"
+        return "withdrawn" if self._withdrawn_graphs_of(node) else "missing"
+
+    def _withdrawn_graphs_of(self, node: ox.NamedNode) -> list[str]:
+        """The withdrawn graphs that held `node` (snapshots keep their subjects as dh:heldSubject)."""
+        held = {q.subject.value for q in self.store.quads_for_pattern(None, _n(DH + "heldSubject"), node,
+                                                                       _n(self.snapshot.meta_graph))
+                if isinstance(q.subject, ox.NamedNode)}
+        held |= {q.graph_name.value for q in self.store.quads_for_pattern(node, None, None, None)
+                 if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.withdrawn}
+        return sorted(held & self.withdrawn)
 
     def kind(self, iri: str) -> str:
         """organisation, case, ... (see resource_kind) from the resource's types and IRI."""
@@ -598,9 +605,7 @@ class Pages:
 
     def tombstone(self, iri: str) -> Tombstone:
         """Who withdrew the graph that held the resource, when and why."""
-        node = _n(iri)
-        graphs = sorted({q.graph_name.value for q in self.store.quads_for_pattern(node, None, None, None)
-                         if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.withdrawn})
+        graphs = self._withdrawn_graphs_of(_n(iri))
         graph = graphs[0] if graphs else ""
         meta = _n(self.snapshot.meta_graph)
 

@@ -559,6 +559,8 @@ class RemoteStore(EmbeddedStore):
         self.provenance_graph = ox.NamedNode(self.private_prefix + "provenance")
         self.private_meta_graph = ox.NamedNode(self.private_prefix + "meta")
         self.staging_prefix = self.graph_base + "staging/"
+        self.pending_graph = ox.NamedNode(self.graph_base + "pending")  # unused here: one dataset, one transaction
+        self.keeps_provenance = True
         self.endpoints = Endpoints.from_settings(settings)
         self.client = Client(self.endpoints, timeout=settings.query_timeout, skolem=Skolem(self.base_iri))
         self._lock = threading.RLock()
@@ -803,13 +805,32 @@ class RemoteQueryRunner:
     format. A semaphore keeps at most `workers` queries in flight from this app server."""
 
     def __init__(self, view: Callable[[], RemoteDataset], spool_dir: Path, *, workers: int = 2,
-                 timeout: float = 30.0, queue_wait: float | None = None) -> None:
+                 timeout: float = 30.0, queue_wait: float | None = None, memory_mib: int = 2048) -> None:
         self.view, self.spool_dir, self.timeout = view, Path(spool_dir), timeout
         self.size = max(1, workers)
         self.queue_wait = timeout if queue_wait is None else queue_wait
+        self.memory_mib = memory_mib
         self._slots = threading.BoundedSemaphore(self.size)
         self.killed = 0
         self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self._inspector: Any = None  # a QueryPool of inspect-only workers, started on first need
+        self._inspector_lock = threading.Lock()
+
+    def _inspect(self, sparql: str, limit: float) -> Any:
+        """The parser's check of the text as it goes to the server (sparql.inspect_query): the server
+        would fetch what a SERVICE names. The parse runs in a worker process without network, under the
+        time limit (rdflib holds the GIL for up to a tenth of a second per 4 kB); a text that can
+        neither reach the network nor name a dataset needs no parse and no process."""
+        from .sparql import NO_DATASET, needs_inspection
+        from .workers import QueryPool
+
+        if not needs_inspection(sparql):
+            return NO_DATASET
+        with self._inspector_lock:
+            if self._inspector is None:
+                self._inspector = QueryPool(None, self.spool_dir, workers=self.size, timeout=self.timeout,
+                                            memory_mib=self.memory_mib, queue_wait=self.queue_wait)
+        return self._inspector.inspect(sparql, timeout=limit)
 
     def run(self, job_sparql: str, *, formats_by_kind: dict[str, formats.Format | None],
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
@@ -831,6 +852,15 @@ class RemoteQueryRunner:
                 sparql = bind(sparql, {name: _term(kind, value, extra) for name, kind, value, extra in substitutions},
                               view.skolem)
             sparql = with_base(sparql, base_iri)
+            shape = self._inspect(sparql, limit)  # 400 for SERVICE: nothing a stranger names is fetched
+            if default_graphs is None and named_graphs is None and shape.has_dataset:
+                # the query's FROM / FROM NAMED as the parser read them; view.dataset keeps the public ones
+                default_graphs, named_graphs = list(shape.default_graphs), list(shape.named_graphs)
+                for iri in (*default_graphs, *named_graphs):
+                    try:
+                        ox.NamedNode(iri)
+                    except ValueError as err:
+                        raise BadRequest(f"the query's dataset names {iri!r}, which is not an absolute IRI") from err
             hidden = set(exclude_from_default or ()) | set(_withdrawn(view, view.graph_base + "meta"))
             try:
                 default, named = view.dataset(
@@ -863,7 +893,10 @@ class RemoteQueryRunner:
             self._slots.release()
 
     def close(self) -> None:
-        """Nothing runs between requests."""
+        """Stop the inspecting workers (no query runs between requests)."""
+        with self._inspector_lock:
+            if self._inspector is not None:
+                self._inspector.close()
 
 
 __all__ = ["Endpoints", "RemoteDataset", "RemoteQueryRunner", "RemoteStore", "Skolem", "dataset_clauses"]

@@ -28,7 +28,8 @@ from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, P
                      StoreError, ValidationFailed)
 from .iris import DH, XSD, graph_iri_for_path, slugify
 from .store import (NESTED_FORMATS, Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader,
-                    parse, sha256_of, storage_error)
+                    SplitStore, parse, sha256_of, storage_error)
+from .tokens import Principal
 
 Progress = Callable[[int], None]
 CONTEXT = validation.CONTEXT_PREDICATES
@@ -104,14 +105,33 @@ _DOT_SEGMENT = re.compile(r"/\.\.?(?=[/?#]|$)")
 # The child process of Driehoek._try_update: apply an update to a checkpoint, report a refusal on stdout.
 _TRIAL_UPDATE = """
 import json, resource, sys
+from driehoek.sandbox import isolate_network
+isolated = isolate_network()  # first, while single-threaded: no LOAD or SERVICE reaches any network
 limit = int(sys.argv[3]) * 1024 * 1024
 if limit > 0:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+sys.setrecursionlimit(100_000)  # rdflib's parser recurses some 40 frames per bracket (at most 256 deep)
 import pyoxigraph as ox
-store = ox.Store(sys.argv[1])
+from driehoek.errors import BadRequest
+from driehoek.sparql import inspect_update
+update = sys.stdin.buffer.read().decode("utf-8", "surrogatepass")
+
+def engine_syntax(text):  # Oxigraph's own syntax error, for a text rdflib cannot read (only without network)
+    try:
+        ox.Store().update(text, base_iri=sys.argv[2])
+    except SyntaxError:
+        raise
+    except Exception:
+        pass
+
 try:
-    store.update(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"), base_iri=sys.argv[2])
+    inspect_update(update, engine_syntax if isolated else None)
+    store = ox.Store(sys.argv[1])
+    store.update(update, base_iri=sys.argv[2])
     store.flush()
+except BadRequest as err:
+    print(json.dumps(["refused", err.message, err.details]))
+    sys.exit(3)
 except SyntaxError as err:
     print(json.dumps(["syntax", str(err.args[0]) if err.args else str(err)]))
     sys.exit(3)
@@ -159,13 +179,13 @@ class Driehoek:
             from .remote import Endpoints
 
             Endpoints.from_settings(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
-        self._store: EmbeddedStore | None = None
+        self._store: Any = None  # a SplitStore (embedded) or a RemoteStore
         self.reader = SnapshotReader(settings.data_dir / "snapshots")
 
     # -- plumbing -----------------------------------------------------------------------------
 
     @property
-    def store(self) -> EmbeddedStore:
+    def store(self) -> Any:
         """The writer's store, opened on first use (the embedded one takes the RocksDB lock; a
         remote one is reached per request)."""
         if self._store is None:
@@ -174,13 +194,16 @@ class Driehoek:
 
                 self._store = RemoteStore(self.settings)
             else:
-                self._store = EmbeddedStore(self.settings.data_dir, self.settings.base_iri)
+                self._store = SplitStore(self.settings.data_dir, self.settings.base_iri)
             # we hold the lock, so no update is being tried: a trial checkpoint here was left by a kill
             shutil.rmtree(self.settings.data_dir / "trial", ignore_errors=True)
         return self._store
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store and stop the SHACL workers."""
+        pool = self.__dict__.pop("_shacl_pool", None)
+        if pool is not None:
+            pool.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -194,9 +217,62 @@ class Driehoek:
             raise Forbidden(f"graph {value} has '.' or '..' segments; name it without them")
         if value.startswith((self.store.staging_prefix, self.store.meta_graph.value)) or value in (
                 self.store.provenance_graph.value, self.store.private_meta_graph.value,
-                self.settings.graph_base + "default"):
+                self.settings.graph_base + "default", self.settings.graph_base + "pending"):
             raise Forbidden(f"graph {value} is reserved for driehoek itself")
         return ox.NamedNode(value)
+
+    # -- who may do what (DESIGN §4: roles and ownership) ----------------------------------------
+
+    def system_graphs(self) -> tuple[str, ...]:
+        """The ontology, shapes and schemes: loaded by `driehoek init`, read-only over HTTP."""
+        base = self.settings.graph_base
+        return (base + "ontology", base + "shapes")
+
+    def is_system_graph(self, graph: str) -> bool:
+        """True for the ontology, the shapes and the SKOS schemes."""
+        return graph in self.system_graphs() or graph.startswith(self.settings.graph_base + "schemes/")
+
+    def is_private(self, graph: ox.NamedNode | ox.DefaultGraph | str) -> bool:
+        """True for graphs under {base}graph/private/."""
+        value = graph if isinstance(graph, str) else graph.value if isinstance(graph, ox.NamedNode) else ""
+        return value.startswith(self.settings.graph_base + "private/")
+
+    def owner_of(self, graph: ox.NamedNode) -> str | None:
+        """The token that owns a private graph (None: no such graph)."""
+        return self.store.owner(graph)  # type: ignore[no-any-return]
+
+    def check_read(self, graph: ox.NamedNode | ox.DefaultGraph, principal: Principal | None) -> None:
+        """404 for another steward's private graph (as if it did not exist); None is the command line."""
+        if principal is None or principal.admin or not self.is_private(graph):
+            return
+        assert isinstance(graph, ox.NamedNode)
+        owner = self.owner_of(graph)
+        if owner is not None and owner != principal.name:
+            raise NotFound(f"no graph {graph.value}")
+
+    def check_write(self, graph: ox.NamedNode | ox.DefaultGraph, principal: Principal | None) -> str | None:
+        """Whether `principal` may write `graph` (403 or 404 otherwise); the owner a private graph gets."""
+        if principal is None:
+            return None
+        value = graph.value if isinstance(graph, ox.NamedNode) else ""
+        if value and self.is_system_graph(value):
+            raise Forbidden(f"graph {value} is part of driehoek's model (ontology, shapes, schemes): it is "
+                            "read-only over HTTP; change it in the repository and run `driehoek init`")
+        if self.is_private(graph):
+            self.check_read(graph, principal)
+            assert isinstance(graph, ox.NamedNode)
+            return self.owner_of(graph) or principal.name
+        if not principal.may_write(value):
+            raise Forbidden(f"token {principal.name!r} may write only graphs under "
+                            + ", ".join(principal.scopes) + f"; not {value}")
+        return None
+
+    def visible_private_graphs(self, principal: Principal | None) -> list[str]:
+        """The private graphs a writer may see: its own (all of them for an admin or the command line)."""
+        if not hasattr(self.store, "private_graphs"):
+            return []
+        owner = None if principal is None or principal.admin else principal.name
+        return self.store.private_graphs(owner)  # type: ignore[no-any-return]
 
     def default_graph_for(self, source_name: str) -> ox.NamedNode:
         """{base}graph/{file stem}: the graph a file goes to when none is given (never a reserved one:
@@ -207,9 +283,14 @@ class Driehoek:
 
     # -- the write path ------------------------------------------------------------------------
 
-    def _context(self, exclude: set[str]) -> validation.ContextLookup | None:
+    def _context(self, exclude: set[str], private: Iterable[str] = ()) -> validation.ContextLookup | None:
+        """What the gate may look up about the IRIs a write mentions: the public graphs, and of the
+        private ones only those in `private` (a writer's own). An anonymous dry run learns nothing of
+        private graphs, not even whether an IRI is typed in one."""
         if self._store is None and not self.remote and not self.settings.store_dir.exists():
             return None  # a dry run without a store: no context, and no store created for it
+        visible = [g for g in private if g not in exclude]
+        private_prefix = self.settings.graph_base + "private/"
 
         def lookup(iri: ox.NamedNode) -> Iterator[ox.Quad]:
             # the store is looked up at call time, never captured: a traceback that keeps this
@@ -217,22 +298,48 @@ class Driehoek:
             for predicate in validation.CONTEXT_PREDICATES:
                 for quad in self.store.raw.quads_for_pattern(iri, predicate, None, None):
                     graph = quad.graph_name
-                    if isinstance(graph, ox.NamedNode) and graph.value in exclude:
+                    if isinstance(graph, ox.NamedNode) and (graph.value in exclude or (
+                            graph.value.startswith(private_prefix) and graph.value not in visible)):
                         continue
                     yield quad
+                if isinstance(self.store, SplitStore):  # the public store above never holds a private graph
+                    for name in visible:
+                        yield from self.store.private.raw.quads_for_pattern(iri, predicate, None, ox.NamedNode(name))
 
         if self.remote:
-            lookup.many = lambda iris: self.store.context(iris, CONTEXT, exclude)  # type: ignore[attr-defined]
+            def many(iris: Iterable[ox.NamedNode]) -> Any:
+                hidden = set(exclude) | (set(self.store.private_graphs()) - set(visible))
+                return self.store.context(iris, CONTEXT, hidden)
+            lookup.many = many  # type: ignore[attr-defined]
         return lookup
 
-    def _gate(self, quads: list[ox.Quad], exclude: set[str], source: str) -> validation.Report:
-        """Run the SHACL gate on quads with their context from the store (minus `exclude` graphs)."""
-        return validation.validate(quads, self._context(exclude), source=source)
+    def _gate(self, quads: list[ox.Quad], exclude: set[str], source: str,
+              private: Iterable[str] = ()) -> validation.Report:
+        """Run the SHACL gate on quads with their context from the store: the public graphs minus
+        `exclude`, plus the `private` graphs the writer may see (its own). pyshacl runs in the SHACL
+        workers, within DRIEHOEK_VALIDATION_TIMEOUT and DRIEHOEK_VALIDATION_MEMORY."""
+        return validation.validate(quads, self._context(exclude, private), source=source,
+                                   pool=self.validation_pool())
+
+    _shacl_pool: validation.ValidationPool | None = None  # started by the first gate, stopped by close()
+
+    def validation_pool(self) -> validation.ValidationPool:
+        """The SHACL worker processes (shacl_workers.py), shared by every write and dry run."""
+        from .shacl_workers import ValidationPool, pool_size
+
+        if self._shacl_pool is None:
+            pool = ValidationPool(workers=pool_size(), timeout=self.settings.validation_timeout,
+                                  memory_mib=self.settings.validation_memory)
+            if self.__dict__.setdefault("_shacl_pool", pool) is not pool:  # another thread was first
+                pool.close()
+        assert self._shacl_pool is not None
+        return self._shacl_pool
 
     def prepare(self, source: Source, target: ox.NamedNode | ox.DefaultGraph, *,
-                validate: bool = True, progress: Progress | None = None,
-                exclude: Iterable[str] = ()) -> tuple[dict[str, list[ox.Quad]], validation.Report | None]:
-        """Parse a source fully and run the gate; quads grouped by their graph IRI."""
+                validate: bool = True, progress: Progress | None = None, exclude: Iterable[str] = (),
+                private: Iterable[str] | None = None) -> tuple[dict[str, list[ox.Quad]], validation.Report | None]:
+        """Parse a source fully and run the gate; quads grouped by their graph IRI. `private`: the
+        private graphs the gate may look into (None: all of them, for the command line)."""
         with source.open() as raw:
             stream = _CountingReader(raw, progress)
             by_graph: dict[str, list[ox.Quad]] = {}
@@ -250,7 +357,8 @@ class Driehoek:
         if validate:
             all_quads = [q for quads in by_graph.values() for q in quads]
             excluded = set(exclude) | set(by_graph)
-            report = self._gate(all_quads, excluded, source.name)
+            visible = self.visible_private_graphs(None) if private is None else private
+            report = self._gate(all_quads, excluded, source.name, visible)
             if not report.conforms:
                 raise ValidationFailed(
                     f"{source.name}: {len(report.violations)} SHACL violation(s); nothing was written",
@@ -303,12 +411,15 @@ class Driehoek:
         self.store.publish_snapshot()
         return LoadOutcome(commit)
 
-    def validate_sources(self, sources: list[Source]) -> list[validation.Report]:
-        """The gate as a dry run; nothing is written. Uses the store for context when one exists."""
+    def validate_sources(self, sources: list[Source], *, private: Iterable[str] | None = None) -> list[validation.Report]:
+        """The gate as a dry run; nothing is written. Uses the store for context when one exists: the
+        public graphs and the `private` ones given (None: all, for the command line; an anonymous
+        request passes none, a steward its own)."""
         reports = []
         for source in sources:
             try:
-                _q, report = self.prepare(source, ox.DefaultGraph(), validate=True)
+                _q, report = self.prepare(source, ox.DefaultGraph(), validate=True,
+                                          private=None if private is None else list(private))
             except ValidationFailed as err:
                 report = err.report
             assert report is not None
@@ -355,10 +466,12 @@ class Driehoek:
                 raise PreconditionFailed("the graph already exists (If-None-Match)", etag=current)
 
     def write_graph(self, graph: ox.NamedNode | ox.DefaultGraph, source: Source, *, mode: str, agent: str,
-                    operation: str, if_match: str | None = None,
-                    if_none_match: str | None = None) -> tuple[bool, LoadOutcome]:
-        """PUT (mode=replace) or POST (mode=merge) one graph through the gate; (created, outcome)."""
+                    operation: str, if_match: str | None = None, if_none_match: str | None = None,
+                    principal: Principal | None = None) -> tuple[bool, LoadOutcome]:
+        """PUT (mode=replace) or POST (mode=merge) one graph through the gate; (created, outcome).
+        `principal`: the token writing (None: the command line, which may write anything)."""
         with self.store.lock():
+            owner = self.check_write(graph, principal)
             self.check_precondition(graph, if_match, if_none_match)
             created = not self.store.graph_exists(graph) or (
                 isinstance(graph, ox.NamedNode) and self.store.triple_count(graph) == 0
@@ -372,39 +485,47 @@ class Driehoek:
             if mode == "merge":
                 check = quads + list(self.store.quads(graph))
             key = graph.value if isinstance(graph, ox.NamedNode) else ""
-            report = self._gate(check, {key}, source.name)
+            report = self._gate(check, {key}, source.name, self.visible_private_graphs(principal))
             if not report.conforms:
                 raise ValidationFailed(f"{source.name}: {len(report.violations)} SHACL violation(s); "
                                        "nothing was written", report)
             activity = Activity(operation, agent, source.name, source.sha256(), report.outcome)
-            commit = self.store.commit([GraphWrite(graph, mode, quads)], activity)
+            commit = self.store.commit([GraphWrite(graph, mode, quads, owner=owner)], activity)
             if mode == "merge":
                 self.store.fix_merge_counts([graph])
             self.store.publish_snapshot()
         return created, LoadOutcome(commit, [report])
 
-    def write_dataset(self, source: Source, *, agent: str, operation: str) -> LoadOutcome:
-        """POST a TriG/N-Quads body: each named graph in it is replaced, all at once, through the gate."""
+    def write_dataset(self, source: Source, *, agent: str, operation: str,
+                      principal: Principal | None = None) -> LoadOutcome:
+        """PUT a TriG/N-Quads body: each named graph in it is replaced, all at once, through the gate.
+        A dataset-wide operation: it needs an admin token."""
+        if principal is not None and not principal.admin:
+            raise Forbidden("a Graph Store request without ?graph writes the whole dataset: that needs an admin "
+                            "token; write each graph with ?graph=IRI instead")
         with self.store.lock():
             by_graph, _ = self.prepare(source, ox.DefaultGraph(), validate=False)
             writes, reports = [], []
             for key, quads in by_graph.items():
                 graph: ox.NamedNode | ox.DefaultGraph = self.graph_iri(key) if key else ox.DefaultGraph()
-                report = self._gate(quads, set(by_graph), f"{source.name} <{key}>")
+                owner = self.check_write(graph, principal)
+                report = self._gate(quads, set(by_graph), f"{source.name} <{key}>",
+                                    self.visible_private_graphs(principal))
                 if not report.conforms:
                     raise ValidationFailed(f"graph <{key or 'DEFAULT'}>: {len(report.violations)} SHACL "
                                            "violation(s); nothing was written", report)
                 reports.append(report)
-                writes.append(GraphWrite(graph, "replace", quads))
+                writes.append(GraphWrite(graph, "replace", quads, owner=owner))
             outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
             commit = self.store.commit(writes, Activity(operation, agent, source.name, source.sha256(), outcome))
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
 
     def delete_graph(self, graph: ox.NamedNode | ox.DefaultGraph, *, agent: str,
-                     if_match: str | None = None) -> CommitResult:
-        """DELETE one graph (404 if there is none)."""
+                     if_match: str | None = None, principal: Principal | None = None) -> CommitResult:
+        """DELETE one graph (404 if there is none, or if it is another steward's private graph)."""
         with self.store.lock():
+            self.check_write(graph, principal)
             if isinstance(graph, ox.NamedNode) and not self.store.graph_exists(graph):
                 raise NotFound(f"no graph {graph.value}")
             self.check_precondition(graph, if_match)
@@ -412,15 +533,25 @@ class Driehoek:
             self.store.publish_snapshot()
         return commit
 
-    def run_update(self, sparql: str, *, agent: str) -> LoadOutcome:
-        """A SPARQL Update, tried on a checkpoint first; the graphs it changes pass the gate, then land."""
+    def run_update(self, sparql: str, *, agent: str, principal: Principal | None = None) -> LoadOutcome:
+        """A SPARQL Update, tried on a copy first; the graphs it changes pass the gate, then land.
+        The copy holds the public graphs and the private graphs `principal` may see (its own), so an
+        update can neither read nor change another steward's; every graph it changes is checked
+        against the principal's rights (system graphs are read-only, scopes hold)."""
         from .sparql import check_update
 
         check_update(sparql)
+        checked = True
         try:
             targets = validation.update_targets(sparql, self.settings.base_iri)
+            wide = validation.dataset_wide_operations(sparql, self.settings.base_iri)
         except ValueError:
-            targets = {validation.ALL_GRAPHS}  # let Oxigraph's parser give the precise error below
+            targets, wide, checked = {validation.ALL_GRAPHS}, [], False  # Oxigraph's parser gives the error below
+        if wide and principal is not None and not principal.admin:
+            raise Forbidden(f"{', '.join(wide)} acts on the whole dataset: that needs an admin token "
+                            "(`driehoek token add NAME --admin`); name the graphs to change instead",
+                            operations=wide)
+        visible = self.visible_private_graphs(principal)
         with self.store.lock():
             trial_dir = self.settings.data_dir / "trial" / uuid.uuid4().hex
             trial: ox.Store | None = None
@@ -429,10 +560,16 @@ class Driehoek:
                     trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
                     raise storage_error(err, "nothing was written") from err
-                self.store.trial_copy(trial_dir, sparql, targets)
+                if isinstance(self.store, SplitStore):
+                    self.store.trial_copy(trial_dir, sparql, targets, private_graphs=visible)
+                else:
+                    self.store.trial_copy(trial_dir, sparql, targets)
                 self._try_update(trial_dir, sparql)
+                if not checked and principal is not None and not principal.admin:
+                    raise BadRequest("driehoek's update parser cannot read this update (syntax beyond SPARQL "
+                                     "1.1?), so it cannot check what it does; write it in SPARQL 1.1")
                 trial = ox.Store(str(trial_dir))
-                writes, reports = self._update_writes(trial, targets)
+                writes, reports = self._update_writes(trial, targets, principal, visible)
                 outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
                 digest = hashlib.sha256(sparql.encode()).hexdigest()
                 commit = self.store.commit(writes, Activity("update", agent, "SPARQL Update", digest, outcome))
@@ -445,7 +582,10 @@ class Driehoek:
     def _try_update(self, trial_dir: Path, sparql: str) -> None:
         """Run an update on the checkpoint in `trial_dir` in a child process, under the query time
         limit and memory cap: Oxigraph cannot cancel an update, and its parser and planner recurse (a
-        long enough chain of UNIONs or ||s overflows the stack and kills the process running it)."""
+        long enough chain of UNIONs or ||s overflows the stack and kills the process running it). The
+        child has no network (sandbox.isolate_network) and refuses LOAD and SERVICE by the parser's
+        check (sparql.inspect_update) before it runs anything."""
+        import logging
         import subprocess
         import sys
 
@@ -460,8 +600,15 @@ class Driehoek:
         except subprocess.TimeoutExpired as err:
             raise QueryTimeout(f"the update was stopped after its time limit of {limit:g} s (DRIEHOEK_QUERY_TIMEOUT); "
                                "narrow its WHERE clause down and try again", timeout_seconds=limit) from err
+        if done.stderr and not getattr(self, "_trial_stderr_logged", False):
+            # e.g. sandbox's warning that the kernel allows no network isolation: said once per server
+            logging.getLogger(__name__).warning("the trial update process said: %s",
+                                                done.stderr.decode("utf-8", "replace").strip()[-2000:])
+            self._trial_stderr_logged = True
         if done.returncode == 3:  # the update was refused: a message for the client
-            kind, message = json.loads(done.stdout)
+            kind, message, *rest = json.loads(done.stdout)
+            if kind == "refused":  # the parser's check: LOAD, SERVICE, or a text it cannot read
+                raise BadRequest(message, **(rest[0] if rest else {}))
             if kind == "syntax":
                 raise syntax_error(SyntaxError(message), "update")
             if "No space left on device" in message:
@@ -473,11 +620,14 @@ class Driehoek:
                              f"too long or complex to parse, or needs more than {self.settings.query_memory} MiB; "
                              "split it into smaller updates")
 
-    def _update_writes(self, trial: ox.Store, targets: set[str]) -> tuple[list[GraphWrite], list[validation.Report]]:
-        """Compare the trial with the live store for the targeted graphs; validate the changed ones."""
+    def _update_writes(self, trial: ox.Store, targets: set[str], principal: Principal | None = None,
+                       visible: Iterable[str] = ()) -> tuple[list[GraphWrite], list[validation.Report]]:
+        """Compare the trial with the live store for the targeted graphs; validate the changed ones.
+        Private graphs the writer may not see were never in the trial and are not compared."""
+        seen = set(visible)
         if validation.ALL_GRAPHS in targets:
             names = {g.value for g in trial.named_graphs() if isinstance(g, ox.NamedNode)}
-            names |= {g for g in self.store.named_graphs()}
+            names |= {g for g in self.store.named_graphs() if not self.is_private(g) or g in seen}
             names |= {validation.DEFAULT}
         else:
             names = set(targets)
@@ -486,7 +636,7 @@ class Driehoek:
             graph: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(name) if name else ox.DefaultGraph()
             if isinstance(graph, ox.NamedNode) and (
                     name == self.store.meta_graph.value or name.startswith(self.store.staging_prefix)
-                    or name == self.store.provenance_graph.value):
+                    or name in (self.store.provenance_graph.value, self.settings.graph_base + "pending")):
                 if validation.ALL_GRAPHS in targets:
                     continue
                 raise Forbidden(f"graph {name} is reserved for driehoek itself")
@@ -496,30 +646,34 @@ class Driehoek:
                 continue
             if isinstance(graph, ox.NamedNode):
                 self.graph_iri(name)  # 403 outside the writable namespaces
+            owner = self.check_write(graph, principal)  # 403 system graphs and scopes, 404 others' private graphs
             if not after:
                 writes.append(GraphWrite(graph, "delete"))
                 continue
-            report = self._gate(list(after), {name}, f"update of <{name or 'DEFAULT'}>")
+            report = self._gate(list(after), {name}, f"update of <{name or 'DEFAULT'}>", seen)
             if not report.conforms:
                 raise ValidationFailed(f"the update leaves <{name or 'DEFAULT'}> with "
                                        f"{len(report.violations)} SHACL violation(s); nothing was written", report)
             reports.append(report)
-            writes.append(GraphWrite(graph, "replace", list(after)))
+            writes.append(GraphWrite(graph, "replace", list(after), owner=owner))
         return writes, reports
 
-    def withdraw(self, graph: ox.NamedNode, *, reason: str, agent: str) -> CommitResult:
-        """Withdraw a graph (a case): it leaves listings and the default query graph; its
-        resources answer 410 Gone with who, when and why. The data is kept for the record."""
+    def withdraw(self, graph: ox.NamedNode, *, reason: str, agent: str,
+                 principal: Principal | None = None) -> CommitResult:
+        """Withdraw a graph (a case): it leaves listings and every read path of anonymous readers
+        (snapshots no longer hold it); its resources answer 410 Gone with who, when and why. The data
+        is kept for the record, and stewards still read it through the Graph Store."""
         if not reason.strip():
             raise BadRequest("a withdrawal needs a reason")
         with self.store.lock():
+            self.check_write(graph, principal)
             if not self.store.graph_exists(graph):
                 raise NotFound(f"no graph {graph.value}")
             meta = str(self.store.meta_for(graph))
             now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
             reason_literal = str(ox.Literal(reason))
             agent_literal = str(ox.Literal(agent))
-            self.store.update(
+            self.store.update_for(graph,
                 f"INSERT DATA {{ GRAPH {meta} {{ {graph} <{DH}withdrawn> true ; "
                 f"<{DH}withdrawalReason> {reason_literal} ; <{DH}withdrawnAt> \"{now}\"^^<{XSD}dateTime> ; "
                 f"<{DH}withdrawnBy> {agent_literal} }} }}")
@@ -600,7 +754,12 @@ class Driehoek:
             raise Conflict(f"{target} is not empty; restore into a new data directory "
                            "(DRIEHOEK_DATA_DIR) or move the old store away first")
         if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True)
+            if (source / "store").is_dir():  # a backup of both stores (see SplitStore.backup)
+                shutil.copytree(source / "store", target, dirs_exist_ok=True)
+                if (source / "private").is_dir():
+                    shutil.copytree(source / "private", self.settings.data_dir / "private", dirs_exist_ok=True)
+            else:  # an older driehoek's one store: opening it moves its private graphs apart
+                shutil.copytree(source, target, dirs_exist_ok=True)
             self.store.publish_snapshot()
             return len(self.store)
         src = Source.from_path(source)
@@ -609,8 +768,7 @@ class Driehoek:
         with src.open() as raw:
             stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
             quads = parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name)
-            self.store.raw.bulk_extend(quads)
-        self.store.raw.flush()
+            self.store.restore_quads(quads)
         self.store.publish_snapshot()
         return len(self.store)
 

@@ -75,6 +75,7 @@ class GraphWrite:
     quads: Iterable[ox.Quad] | RawInput = ()
     staged: ox.NamedNode | None = None
     triples: int = 0
+    owner: str | None = None  # a private graph's owner (a token name), recorded with the graph
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,16 @@ def parse(
     except OSError as err:
         # pyoxigraph reports e.g. a JSON-LD remote context it refuses to load as OSError
         raise SyntaxErrorInInput(f"{source_name}: {err}", source=source_name) from err
+    except MemoryError as err:
+        # pyoxigraph holds one token (a literal, an IRI) in a buffer of at most 16 MiB: "Reached the
+        # buffer maximal size of 16777216". Any other MemoryError is the machine's, not the input's.
+        if "buffer maximal size" not in str(err):
+            raise
+        from .errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"{source_name}: a single literal or IRI may be at most 16 MiB (16777216 bytes); "
+                              "this input has a longer one. Split the value, or link to it instead",
+                              source=source_name, limit=16777216) from err
 
 
 # Parsers recurse. pyoxigraph's JSON-LD parser overflows the stack at ~4,000 levels of nesting on an
@@ -242,8 +253,11 @@ def _sparql_term(term: Term | ox.DefaultGraph) -> str:
 class EmbeddedStore:
     """The embedded pyoxigraph store on disk, owned by exactly one process (the writer)."""
 
-    def __init__(self, data_dir: Path, base_iri: str) -> None:
+    def __init__(self, data_dir: Path, base_iri: str, *, directory: str = "store",
+                 keeps_provenance: bool = True) -> None:
         self.data_dir = Path(data_dir)
+        # False on the public store of a SplitStore: agent names go to the private store instead
+        self.keeps_provenance = keeps_provenance
         self.base_iri = base_iri
         self.graph_base = base_iri + "graph/"
         self.meta_graph = ox.NamedNode(self.graph_base + "meta")
@@ -252,7 +266,9 @@ class EmbeddedStore:
         # the records of private graphs, on a backend that cannot scrub them from what readers see
         self.private_meta_graph = ox.NamedNode(self.private_prefix + "meta")
         self.staging_prefix = self.graph_base + "staging/"
-        self.path = self.data_dir / "store"
+        # writes prepared here that wait for the public store's commit (SplitStore's two-phase commit)
+        self.pending_graph = ox.NamedNode(self.graph_base + "pending")
+        self.path = self.data_dir / directory
         self.snapshots = SnapshotDirectory(self.data_dir / "snapshots")
         self._lock = threading.RLock()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -298,8 +314,10 @@ class EmbeddedStore:
 
     def _recover(self) -> None:
         """Drop staging graphs left by a write that was killed before it committed."""
+        awaited = {q.object for q in self._store.quads_for_pattern(None, ox.NamedNode(DH + "pendingStaged"), None,
+                                                                   self.pending_graph)}
         leftovers = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
-                     and g.value.startswith(self.staging_prefix)]
+                     and g.value.startswith(self.staging_prefix) and g not in awaited]
         for graph in leftovers:
             log.warning("dropping %s, left by an interrupted write", graph.value)
             self._store.remove_graph(graph)
@@ -371,6 +389,72 @@ class EmbeddedStore:
             graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
             etags = {g: self.etag(g) for g in graphs}
             return CommitResult(activity.id, graphs, etags)
+
+    # -- the private side of a two-phase commit (SplitStore) ------------------------------------
+
+    def prepare(self, writes: list[GraphWrite], activity: Activity) -> None:
+        """Stage writes and keep the update that commits them as *pending*: `finish` runs it once the
+        public store's part of the same write has committed, `abort` drops it. A kill in between leaves
+        the pending record (and its staging graphs, which `open` keeps); SplitStore.settle decides."""
+        with self._lock:
+            staged: list[ox.NamedNode] = []
+            try:
+                for write in writes:
+                    if write.mode == "delete":
+                        continue
+                    write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
+                    staged.append(write.staged)
+                    write.triples = self._stage(write.staged, write.quads, bulk=False, progress=None)
+                for write in writes:
+                    if write.mode == "create" and self.graph_exists(write.graph):
+                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
+                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
+                act = ox.NamedNode(activity.id)
+                marker = [ox.Quad(act, ox.NamedNode(DH + "pendingUpdate"),
+                                  ox.Literal(self._commit_update(writes, activity)), self.pending_graph)]
+                marker += [ox.Quad(act, ox.NamedNode(DH + "pendingStaged"), graph, self.pending_graph)
+                           for graph in staged]
+                self._store.extend(marker)
+                self._store.flush()
+            except BaseException as err:
+                for graph in staged:
+                    try:
+                        self._store.remove_graph(graph)
+                    except OSError:
+                        log.warning("could not drop %s now; it goes when the store next opens", graph.value)
+                if isinstance(err, OSError):
+                    raise self._failed(err, "nothing was written") from err
+                raise
+
+    def pending(self) -> list[str]:
+        """Activities prepared here whose commit is not finished or aborted yet."""
+        return sorted({q.subject.value for q in self._store.quads_for_pattern(
+            None, ox.NamedNode(DH + "pendingUpdate"), None, self.pending_graph) if isinstance(q.subject, ox.NamedNode)})
+
+    def finish(self, activity_id: str, graphs: Iterable[GraphName] = ()) -> CommitResult:
+        """Commit a prepared write: its update and the removal of the pending record, one transaction."""
+        act = ox.NamedNode(activity_id)
+        with self._lock:
+            texts = [q.object.value for q in self._store.quads_for_pattern(
+                act, ox.NamedNode(DH + "pendingUpdate"), None, self.pending_graph)]
+            if texts:
+                try:
+                    self._store.update(texts[0] + f" ;\nDELETE WHERE {{ GRAPH {self.pending_graph} {{ {act} ?p ?o }} }}")
+                    self._store.flush()
+                except OSError as err:
+                    raise self._failed(err, "the change is committed but may not be flushed to disk") from err
+            counts = {_name(g): self.triple_count(g) for g in graphs}
+            return CommitResult(activity_id, counts, {g: self.etag(g) for g in counts})
+
+    def abort(self, activity_id: str) -> None:
+        """Drop a prepared write: its staging graphs and its pending record."""
+        act = ox.NamedNode(activity_id)
+        with self._lock:
+            for quad in list(self._store.quads_for_pattern(act, None, None, self.pending_graph)):
+                if quad.predicate.value == DH + "pendingStaged" and isinstance(quad.object, ox.NamedNode):
+                    self._store.remove_graph(quad.object)
+                self._store.remove(quad)
+            self._store.flush()
 
     def _bulk_create(self, write: GraphWrite, activity: Activity,
                      progress: Callable[[int], None] | None) -> CommitResult:
@@ -486,6 +570,10 @@ class EmbeddedStore:
                 after = write.triples
             ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} <{DH}tripleCount> ?c ;"
                        f" <{DCTERMS}modified> ?m ; <{DH}etag> ?e ; <{PROV}wasGeneratedBy> ?a }} }}")
+            if write.owner is not None or write.mode == "delete":
+                ops.append(f"DELETE WHERE {{ GRAPH {meta} {{ {target_iri} <{DH}owner> ?owner }} }}")
+                if write.mode != "delete":
+                    meta_lines.append(f"{target_iri} <{DH}owner> {_sparql_term(_lit(write.owner))} .")
             meta_lines.append(f"{act} <{PROV}generated> {target_iri} ; <{DH}tripleCountBefore> {before} .")
             if write.mode != "delete":
                 etag = hashlib.sha256(f"{activity.id}|{target_iri}".encode()).hexdigest()[:32]
@@ -500,8 +588,9 @@ class EmbeddedStore:
                 meta_lines.append(f"{act} <{PROV}invalidated> {target_iri} .")  # /changes: a Delete
         ops += ["INSERT DATA { GRAPH " + meta + " {\n" + "\n".join(found) + "\n} }"
                 for meta, found in lines.items() if found]
-        ops.append(f"INSERT DATA {{ GRAPH {_sparql_term(self.provenance_graph)} {{ {act} <{DH}agentName>"
-                   f" {_sparql_term(_lit(activity.agent))} }} }}")
+        if self.keeps_provenance:
+            ops.append(f"INSERT DATA {{ GRAPH {_sparql_term(self.provenance_graph)} {{ {act} <{DH}agentName>"
+                       f" {_sparql_term(_lit(activity.agent))} }} }}")
         return " ;\n".join(ops)
 
     def fix_merge_counts(self, graphs: Iterable[GraphName]) -> None:
@@ -519,6 +608,10 @@ class EmbeddedStore:
                     )
                 except OSError as err:
                     raise self._failed(err, "the merge is stored; its triple count is not") from err
+
+    def update_for(self, graph: GraphName, sparql: str) -> None:
+        """Run a SPARQL Update on the store that holds `graph` (here: the one store)."""
+        self.update(sparql)
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update on the live store (callers own validation and provenance)."""
@@ -580,6 +673,24 @@ class EmbeddedStore:
                       if isinstance(g, ox.NamedNode) and g not in (self.meta_graph, self.private_meta_graph)
                       and not g.value.startswith(self.staging_prefix))
 
+    def owner(self, graph: ox.NamedNode) -> str | None:
+        """Who owns a private graph: the token recorded with it, else the agent of the write that made
+        it (graphs written before owners were recorded); None when there is no record of it."""
+        meta = self.meta_for(graph)
+        for quad in self._store.quads_for_pattern(graph, ox.NamedNode(DH + "owner"), None, meta):
+            return quad.object.value  # type: ignore[no-any-return]
+        for quad in self._store.quads_for_pattern(graph, ox.NamedNode(PROV + "wasGeneratedBy"), None, meta):
+            for agent in self._store.quads_for_pattern(quad.object, ox.NamedNode(DH + "agentName"), None,
+                                                       self.provenance_graph):
+                return agent.object.value  # type: ignore[no-any-return]
+        return None
+
+    def private_graphs(self, owner: str | None = None) -> list[str]:
+        """Private graphs holding data (of one owner, or all)."""
+        graphs = [g for g in self.named_graphs() if g.startswith(self.private_prefix)
+                  and g not in (self.provenance_graph.value, self.private_meta_graph.value, self.pending_graph.value)]
+        return [g for g in graphs if owner is None or self.owner(ox.NamedNode(g)) == owner]
+
     def query(self, sparql: str, **kwargs: Any) -> Any:
         """A query on the live store (writer-side reads: validation context, CLI)."""
         try:
@@ -620,7 +731,8 @@ class EmbeddedStore:
         """Checkpoint the store for readers, without private and staging graphs."""
         with self._lock:
             try:
-                return self.snapshots.publish(self._store, self._hidden_graph, self._scrub_metadata)
+                return self.snapshots.publish(self._store, self._hidden_graph, self._scrub_metadata,
+                                              meta_graph=self.meta_graph)
             except OSError as err:
                 raise self._failed(err, "the change is stored, but readers see it only after the next "
                                         "write that can be published") from err
@@ -654,6 +766,19 @@ def _graph_subject(graph: GraphName, graph_base: str) -> str:
     return f"<{graph_base}default>"
 
 
+def drop_withdrawn(copy: ox.Store, meta_graph: ox.NamedNode) -> None:
+    """Remove withdrawn graphs from a snapshot: gone for its readers on every path (/sparql with GRAPH,
+    FROM or default-graph-uri included). Their subjects stay listed in the metadata (dh:heldSubject),
+    so a page for one of them can still answer 410 Gone with who, when and why."""
+    withdrawn = [q.subject for q in copy.quads_for_pattern(None, ox.NamedNode(DH + "withdrawn"), None, meta_graph)
+                 if isinstance(q.subject, ox.NamedNode)]
+    for graph in withdrawn:
+        subjects = {q.subject for q in copy.quads_for_pattern(None, None, None, graph)
+                    if isinstance(q.subject, ox.NamedNode)}
+        copy.extend(ox.Quad(graph, ox.NamedNode(DH + "heldSubject"), subject, meta_graph) for subject in subjects)
+        copy.remove_graph(graph)
+
+
 class SnapshotDirectory:
     """Published read-only checkpoints: `CURRENT` names the newest; old ones are pruned."""
 
@@ -662,9 +787,9 @@ class SnapshotDirectory:
         self.keep_seconds = keep_seconds
 
     def publish(self, store: ox.Store, hidden: Callable[[Any], bool],
-                scrub: Callable[[], str] | None = None) -> Path:
-        """Checkpoint `store`, drop hidden graphs (and the metadata about them) from the copy,
-        and make it current."""
+                scrub: Callable[[], str] | None = None, *, meta_graph: ox.NamedNode | None = None) -> Path:
+        """Checkpoint `store`, drop hidden graphs (and the metadata about them) and withdrawn graphs
+        from the copy, and make it current."""
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}"
         tmp = self.root / f"{name}.tmp"
@@ -677,6 +802,8 @@ class SnapshotDirectory:
                     copy.remove_graph(graph)
             if scrub is not None:
                 copy.update(scrub())
+            if meta_graph is not None:
+                drop_withdrawn(copy, meta_graph)
             copy.flush()
             del copy
         except BaseException:
@@ -736,6 +863,246 @@ class SnapshotReader:
         return self._path
 
 
+class SplitStore:
+    """The embedded dataset as two stores: public graphs in `store/`, private graphs (and every record
+    about them: metadata, owners, the agents of all writes) in `private/`. Snapshots, which anonymous
+    readers open, are checkpoints of the public store alone, so no file they read ever held a private
+    byte, not even a deleted one (a checkpoint with deletions keeps the bytes in its .sst files).
+
+    It answers the same calls as EmbeddedStore, routing each by graph. A write that touches both
+    stores commits in two phases: the private part is staged and its commit kept as pending in the
+    private store, the public part commits (one transaction, which records the activity), then the
+    pending part is finished. After a kill, `settle` finishes a pending part whose activity the public
+    store knows, and drops it otherwise: every write lands whole or not at all."""
+
+    def __init__(self, data_dir: Path, base_iri: str) -> None:
+        self.public = EmbeddedStore(data_dir, base_iri, keeps_provenance=False)
+        try:
+            self.private = EmbeddedStore(data_dir, base_iri, directory="private")
+        except BaseException:
+            self.public.close()
+            raise
+        self.private._lock = self.public._lock  # one writer lock over both
+        for name in ("data_dir", "base_iri", "graph_base", "meta_graph", "private_prefix", "provenance_graph",
+                     "private_meta_graph", "staging_prefix", "path", "snapshots"):
+            setattr(self, name, getattr(self.public, name))
+        with self.public.lock():
+            self._move_private_graphs()
+            self.settle()
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def is_private(self, graph: GraphName | str | None) -> bool:
+        """True for graphs under {base}graph/private/."""
+        value = graph if isinstance(graph, str) else graph.value if isinstance(graph, ox.NamedNode) else ""
+        return value.startswith(self.private_prefix)
+
+    def for_graph(self, graph: GraphName | str | None) -> EmbeddedStore:
+        """The store that holds a graph."""
+        return self.private if self.is_private(graph) else self.public
+
+    @property
+    def raw(self) -> ox.Store:
+        """The public store's pyoxigraph store (private graphs are never in it)."""
+        return self.public.raw
+
+    def lock(self) -> threading.RLock:
+        """The writer lock over both stores."""
+        return self.public.lock()
+
+    def close(self) -> None:
+        """Flush and release both stores."""
+        self.public.close()
+        self.private.close()
+
+    def is_empty(self) -> bool:
+        """True when neither store holds anything."""
+        return self.public.is_empty() and self.private.is_empty()
+
+    def __len__(self) -> int:
+        return len(self.public) + len(self.private)
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def commit(self, writes: list[GraphWrite], activity: Activity, *, bulk: bool = False,
+               progress: Callable[[int], None] | None = None) -> CommitResult:
+        """Apply all writes as one: the public part in one transaction, the private part (and the agent's
+        name) prepared before it and finished after it."""
+        public = [w for w in writes if not self.is_private(w.graph)]
+        private = [w for w in writes if self.is_private(w.graph)]
+        if not public and (private or self.is_private(activity.source_name)):
+            return self.private.commit(private, activity)  # private only: one transaction there
+        with self.lock():
+            self.private.prepare(private, activity)
+            try:
+                result = self.public.commit(public, activity, bulk=bulk, progress=progress)
+            except BaseException:
+                self.private.abort(activity.id)
+                raise
+            done = self.private.finish(activity.id, [w.graph for w in private])
+        return CommitResult(activity.id, {**result.graphs, **done.graphs}, {**result.etags, **done.etags})
+
+    def settle(self) -> None:
+        """Finish or drop the private parts a kill left pending (see the class docstring)."""
+        for activity_id in self.private.pending():
+            known = any(True for _ in self.public.raw.quads_for_pattern(
+                ox.NamedNode(activity_id), None, None, self.public.meta_graph))
+            if known:
+                log.warning("finishing the private part of %s, left pending by an interrupted write", activity_id)
+                self.private.finish(activity_id)
+            else:
+                log.warning("dropping the private part of %s, left pending by an interrupted write", activity_id)
+                self.private.abort(activity_id)
+
+    def _move_private_graphs(self) -> None:
+        """Move private graphs an older driehoek kept in the one store into the private store, with
+        their records, then compact the public store so its files (and later snapshots) lose the bytes."""
+        public = self.public.raw
+        moved = [g for g in public.named_graphs() if isinstance(g, ox.NamedNode) and self.is_private(g)]
+        if not moved:
+            return
+        meta = self.public.meta_graph
+        for graph in moved:
+            self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, q.graph_name)
+                                    for q in public.quads_for_pattern(None, None, None, graph))
+            records = list(public.quads_for_pattern(graph, None, None, meta))
+            self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, self.private.meta_graph) for q in records)
+            for quad in records:
+                public.remove(quad)
+            public.remove_graph(graph)
+        self.private.raw.flush()
+        public.flush()
+        public.optimize()
+        log.warning("moved %d private graph(s) into the private store", len(moved))
+
+    def fix_merge_counts(self, graphs: Iterable[GraphName]) -> None:
+        """After a merge the exact count is only known by counting; record it (in each graph's store)."""
+        for graph in graphs:
+            self.for_graph(graph).fix_merge_counts([graph])
+
+    def update_for(self, graph: GraphName, sparql: str) -> None:
+        """Run a SPARQL Update on the store holding `graph` (callers own validation and provenance)."""
+        self.for_graph(graph).update(sparql)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the public store."""
+        self.public.update(sparql)
+
+    def meta_for(self, graph: GraphName) -> ox.NamedNode:
+        """The metadata graph holding a graph's records (in the graph's own store)."""
+        return self.for_graph(graph).meta_graph
+
+    def graph_ref(self, graph: GraphName) -> str:
+        """A graph as the target of SPARQL Update operations: `GRAPH <g>` or `DEFAULT`."""
+        return self.public.graph_ref(graph)
+
+    # -- reading the live stores ----------------------------------------------------------------------
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        """True if the graph has quads or a metadata record."""
+        return self.for_graph(graph).graph_exists(graph)
+
+    def triple_count(self, graph: GraphName, exact: bool = False) -> int:
+        """Triples in a graph."""
+        return self.for_graph(graph).triple_count(graph, exact)
+
+    def etag(self, graph: str | GraphName) -> str:
+        """The graph's current ETag."""
+        return self.for_graph(graph).etag(graph)
+
+    def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
+        """All quads of both stores, or one graph's."""
+        if graph is None:
+            return itertools.chain(self.public.quads(), self.private.quads())
+        return self.for_graph(graph).quads(graph)
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs holding data, in both stores."""
+        return sorted({*self.public.named_graphs(), *(g for g in self.private.named_graphs()
+                                                      if g not in (self.private.provenance_graph.value,
+                                                                   self.private.pending_graph.value))})
+
+    def owner(self, graph: ox.NamedNode) -> str | None:
+        """Who owns a private graph (None: no record of it)."""
+        return self.private.owner(graph)
+
+    def private_graphs(self, owner: str | None = None) -> list[str]:
+        """Private graphs holding data (of one owner, or all)."""
+        return self.private.private_graphs(owner)
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        """A query on the live public store."""
+        return self.public.query(sparql, **kwargs)
+
+    # -- dump, backup, snapshots ------------------------------------------------------------------------
+
+    def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
+             graph: GraphName | None = None) -> None:
+        """Serialise both stores (the stewards' full dump) or one graph."""
+        if graph is not None or not fmt.is_dataset:
+            self.for_graph(graph).dump(output, fmt, graph)
+            return
+        if isinstance(output, Path):
+            with open(output, "wb") as handle:
+                self.dump(handle, fmt)
+            return
+        self.public.dump(output, fmt)
+        # the private store's records go under {base}graph/private/meta, so a restore puts them back there
+        meta, renamed = self.private.meta_graph, self.private_meta_graph
+        quads = (ox.Quad(q.subject, q.predicate, q.object, renamed if q.graph_name == meta else q.graph_name)
+                 for q in self.private.quads() if q.graph_name != self.private.pending_graph)
+        assert fmt.rdf is not None
+        ox.serialize(quads, output, fmt.rdf)
+
+    def restore_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Bulk-load a dump into the empty stores, each quad into its store (the inverse of `dump`)."""
+        batches: dict[bool, list[ox.Quad]] = {False: [], True: []}
+        for quad in quads:
+            private = quad.graph_name == self.private_meta_graph or self.is_private(quad.graph_name)
+            if quad.graph_name == self.private_meta_graph:
+                quad = ox.Quad(quad.subject, quad.predicate, quad.object, self.private.meta_graph)
+            batch = batches[private]
+            batch.append(quad)
+            if len(batch) >= 50_000:
+                (self.private if private else self.public).raw.bulk_extend(batch)
+                batch.clear()
+        for private, batch in batches.items():
+            (self.private if private else self.public).raw.bulk_extend(batch)
+        self.public.raw.flush()
+        self.private.raw.flush()
+
+    def backup(self, target: Path) -> None:
+        """A consistent backup: `target/store` and `target/private`, taken under the writer lock."""
+        if target.exists():
+            raise Conflict(f"{target} already exists; a backup goes into a new directory")
+        with self.lock():
+            try:
+                target.mkdir(parents=True)
+                self.public.backup(target / "store")
+                self.private.backup(target / "private")
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
+        """A copy to try an update on: a checkpoint of the public store, plus the private graphs the
+        writer may see (its own), so the update can neither read nor touch anyone else's."""
+        self.public.backup(target)
+        wanted = list(private_graphs)
+        if wanted:
+            copy = ox.Store(str(target))
+            try:
+                for name in wanted:
+                    copy.extend(self.private.quads(ox.NamedNode(name)))
+                copy.flush()
+            finally:
+                del copy
+
+    def publish_snapshot(self) -> Path:
+        """Checkpoint the public store for readers."""
+        return self.public.publish_snapshot()
+
+
 def sha256_of(path_or_bytes: Path | bytes) -> str:
     """SHA-256 of a file (streamed) or of bytes."""
     digest = hashlib.sha256()
@@ -748,5 +1115,5 @@ def sha256_of(path_or_bytes: Path | bytes) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["Activity", "CommitResult", "EmbeddedStore", "GraphInfo", "GraphWrite", "RawInput", "SnapshotReader",
+__all__ = ["Activity", "CommitResult", "EmbeddedStore", "SplitStore", "GraphInfo", "GraphWrite", "RawInput", "SnapshotReader",
            "parse", "sha256_of", "RDF_TYPE"]

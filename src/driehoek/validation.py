@@ -3,23 +3,33 @@
 This module owns the rdflib/pyshacl bridge. It validates an incoming graph together with the small
 context it needs from the store — the rdf:type and skos:inScheme of every IRI the upload points at
 but does not describe — so the cost grows with the upload, not with the store.
+
+The context is gathered here, in the caller's process; the rest (the rdflib graph, pyshacl, and the
+check that every literal's lexical form fits its XSD datatype) runs in `validate_payload`, which the
+service runs in a worker process with time and memory limits (shacl_workers.py).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH, SKOS
 
+from .errors import PayloadTooLarge
 from .iris import DH
+
+if TYPE_CHECKING:
+    from .shacl_workers import ValidationJob, ValidationOutcome, ValidationPool
 
 # The shapes assume no inference by pyshacl: the ontology and the schemes are mixed into the data
 # graph (ont_graph), and sh:class follows rdfs:subClassOf chains that are present there.
@@ -27,6 +37,17 @@ INFERENCE = "none"
 
 CONTEXT_PREDICATES = (ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SKOS.inScheme)))
 SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+class _IllTypedLiteralsReported(logging.Filter):
+    """rdflib logs a traceback for every literal whose lexical form it cannot convert; the gate
+    reports those as violations, so the log need not (one upload could write thousands of them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralsReported())
 
 # Finds rdf:type / skos:inScheme of an IRI in the store, leaving out the graphs being replaced.
 ContextLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
@@ -61,8 +82,9 @@ class Report:
     """The gate's verdict on one upload: violations block it, warnings do not."""
 
     results: list[Result] = field(default_factory=list)
-    graph: rdflib.Graph | None = None  # the sh:ValidationReport as RDF
+    graph: rdflib.Graph | None = None  # the sh:ValidationReport as RDF (built from `serialised` when asked for)
     source: str = "input"
+    serialised: list[str] = field(default_factory=list)  # the workers' reports as N-Triples, one per chunk
 
     @property
     def violations(self) -> list[Result]:
@@ -95,10 +117,15 @@ class Report:
             "results": [r.to_json() for r in self.results],
         }
 
+    def report_graph(self) -> rdflib.Graph:
+        """The sh:ValidationReport as RDF: the chunks' reports in one graph, sh:conforms for all of them."""
+        if self.graph is None:
+            self.graph = _merged_reports(self.serialised, self.conforms) if self.serialised else _empty_report()
+        return self.graph
+
     def to_turtle(self) -> str:
         """The sh:ValidationReport in Turtle."""
-        graph = self.graph if self.graph is not None else _empty_report()
-        return graph.serialize(format="turtle")
+        return self.report_graph().serialize(format="turtle")
 
     def to_text(self) -> str:
         """A report a person can act on: one paragraph per result, violations first."""
@@ -120,6 +147,18 @@ def _empty_report() -> rdflib.Graph:
     return graph
 
 
+def _merged_reports(parts: list[str], conforms: bool) -> rdflib.Graph:
+    """The workers' reports (N-Triples) in one graph; each report's sh:conforms is the verdict on all."""
+    graph = rdflib.Graph()
+    for part in parts:
+        graph.parse(data=part, format="nt")  # blank nodes are the document's own: chunks do not clash
+    if len(parts) > 1:
+        graph.remove((None, SH.conforms, None))
+        for node in graph.subjects(RDF.type, SH.ValidationReport):
+            graph.add((node, SH.conforms, rdflib.Literal(conforms)))
+    return graph
+
+
 @functools.cache
 def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
     """The bundled shapes and (ontology + schemes), parsed once per process."""
@@ -138,9 +177,16 @@ def _shapes_and_ontology() -> tuple[rdflib.Graph, rdflib.Graph]:
 
 @functools.cache
 def _direct_properties() -> frozenset[str]:
-    """The direct relation properties (dh:directProperty of the relation types in the schemes)."""
-    _shapes, ontology = _shapes_and_ontology()
-    return frozenset(str(o) for o in ontology.objects(None, rdflib.URIRef(DH + "directProperty")))
+    """The direct relation properties (dh:directProperty of the relation types in the schemes); read
+    with pyoxigraph, as the chunking runs in the server, which keeps the rdflib graphs to the workers."""
+    root = resources.files("driehoek") / "ontology"
+    files = [root / "driehoek.ttl"]
+    if (root / "schemes").is_dir():
+        files += sorted((p for p in (root / "schemes").iterdir() if p.name.endswith(".ttl")), key=lambda p: p.name)
+    predicate = DH + "directProperty"
+    return frozenset(q.object.value for item in files
+                     for q in ox.parse(input=item.read_bytes(), format=ox.RdfFormat.TURTLE)
+                     if q.predicate.value == predicate and isinstance(q.object, ox.NamedNode))
 
 
 _pyshacl_lock = threading.Lock()  # pyshacl mutates shared graphs while validating
@@ -159,6 +205,73 @@ def to_rdflib_term(term: Any) -> rdflib.term.Node:
     raise TypeError(f"unsupported term {term!r}")
 
 
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+_TIMEZONE = r"(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
+_YEAR = r"-?([1-9][0-9]{3,}|0[0-9]{3})"
+_INTEGER = r"[+-]?[0-9]+"
+_DOUBLE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN"
+# XSD lexical spaces that rdflib checks too generously (Python's int() takes "1_000" and "١٢",
+# float() takes "nan" and "infinity") or not at all (the Gregorian fragments). Values (a 13th month,
+# a byte of 300) are still rdflib's to judge.
+LEXICAL_FORMS = {XSD_NS + name: re.compile(pattern) for name, pattern in {
+    "boolean": "true|false|1|0",
+    "decimal": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)",
+    "double": _DOUBLE, "float": _DOUBLE,
+    **dict.fromkeys(["integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                     "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+                     "unsignedByte"], _INTEGER),
+    "gYear": _YEAR + _TIMEZONE,
+    "gYearMonth": _YEAR + "-(0[1-9]|1[0-2])" + _TIMEZONE,
+    "gMonth": "--(0[1-9]|1[0-2])" + _TIMEZONE,
+    "gMonthDay": "--(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])" + _TIMEZONE,
+    "gDay": "---(0[1-9]|[12][0-9]|3[01])" + _TIMEZONE,
+}.items()}
+
+
+def is_ill_typed(literal: rdflib.Literal) -> bool:
+    """True when the literal's lexical form is not one of its XSD datatype ("abc"^^xsd:date)."""
+    if literal.datatype is None:
+        return False
+    pattern = LEXICAL_FORMS.get(str(literal.datatype))
+    # these types collapse whitespace: " 5 "^^xsd:integer is 5
+    if pattern is not None and not pattern.fullmatch(str(literal).strip(" \t\r\n")):
+        return True
+    return literal.ill_typed is True
+
+
+def _short(datatype: str) -> str:
+    return "xsd:" + datatype[len(XSD_NS):] if datatype.startswith(XSD_NS) else f"<{datatype}>"
+
+
+def _add_ill_typed(graph: rdflib.Graph,
+                   found: list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.Literal]]) -> None:
+    """A violation in the report for each ill-typed literal, naming the value, its datatype and where it is."""
+    report = graph.value(None, RDF.type, SH.ValidationReport, any=True)
+    if report is None:
+        report = rdflib.BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+    for subject, predicate, literal in found:
+        lexical = str(literal)
+        shown = lexical if len(lexical) <= 80 else lexical[:77] + "..."
+        datatype = _short(str(literal.datatype))
+        where = f"_:{subject}" if isinstance(subject, rdflib.BNode) else f"<{subject}>"
+        node = rdflib.BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.resultSeverity, SH.Violation))
+        graph.add((node, SH.focusNode, subject))
+        graph.add((node, SH.resultPath, predicate))
+        graph.add((node, SH.value, literal))
+        graph.add((node, SH.sourceConstraintComponent, SH.DatatypeConstraintComponent))
+        graph.add((node, SH.resultMessage, rdflib.Literal(
+            f'"{shown}" is not a valid {datatype}: {where} <{predicate}> has a value its datatype does not allow',
+            lang="en")))
+        graph.add((node, SH.resultMessage, rdflib.Literal(
+            f'"{shown}" is geen geldige {datatype}: {where} <{predicate}> heeft een waarde die het datatype '
+            "niet toestaat", lang="nl")))
+    graph.set((report, SH.conforms, rdflib.Literal(False)))
+
+
 # What the shapes of a resource look into: a chunk of a large upload keeps these with their resource.
 PARTS = frozenset({"https://w3id.org/driehoek/def#hasAssessment", "https://w3id.org/driehoek/def#involvement"})
 CHUNK_TRIPLES = 15_000  # uploads larger than this are validated in chunks, in parallel
@@ -166,7 +279,8 @@ CHUNK_TRIPLES = 15_000  # uploads larger than this are validated in chunks, in p
 
 def validate(quads: Iterable[ox.Quad], context: ContextLookup | None = None, *,
              source: str = "input", describe: DescribeLookup | None = None,
-             chunk_triples: int = CHUNK_TRIPLES, progress: Callable[[int], None] | None = None) -> Report:
+             chunk_triples: int = CHUNK_TRIPLES, progress: Callable[[int], None] | None = None,
+             pool: ValidationPool | None = None) -> Report:
     """Validate triples (graph names ignored) with the context they need from the store.
 
     The context: for every IRI the upload points at without typing it, its rdf:type and
@@ -177,28 +291,55 @@ def validate(quads: Iterable[ox.Quad], context: ContextLookup | None = None, *,
     with its blank nodes); a chunk gets the same type context for what it points at elsewhere in
     the upload. Chunks run in parallel processes. A case and its assessments travel in one (small)
     upload and are never cut apart.
+
+    With a `pool` (the service always passes one) pyshacl runs in its worker processes, under their
+    time and memory limits; without one, a small upload is validated in this process and a large one
+    in worker processes started for this call, without limits (tests, benchmarks, library use).
     """
     triples = list(quads)
     if len(triples) <= chunk_triples:
-        data = _with_context(triples, context, describe, None)
-        report = _run_pyshacl(data, source)
+        job = _job(triples, _with_context(triples, context, describe, None), source)
+        if pool is None:
+            outcomes = [validate_payload(job.upload, job.context, source)]
+        else:
+            outcomes = pool.run([job])
         if progress:
             progress(len(triples))
-        return report
-    return _validate_in_chunks(triples, context, describe, source, chunk_triples, progress)
+        return _report(outcomes, source)
+    return _validate_in_chunks(triples, context, describe, source, chunk_triples, progress, pool)
+
+
+def _job(triples: list[ox.Quad], context: list[ox.Quad], source: str) -> ValidationJob:
+    """What a worker needs, serialised: the upload as N-Quads (pyoxigraph writes those fastest, graph
+    names and all) and its context as N-Triples. Blank node labels are kept on both sides, so a blank
+    node the context shares with the upload stays one node."""
+    from .shacl_workers import ValidationJob
+
+    upload = ox.serialize(triples, format=ox.RdfFormat.N_QUADS) or b""
+    extra = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in context],
+                         format=ox.RdfFormat.N_TRIPLES) or b""
+    return ValidationJob(upload, extra, source, len(triples))
+
+
+def _report(outcomes: list[ValidationOutcome], source: str) -> Report:
+    """One report from the workers' outcomes (a chunked upload's results merged, duplicates dropped)."""
+    if len(outcomes) == 1:
+        results, serialised = outcomes[0]
+        return Report(results=results, source=source, serialised=[serialised])
+    unique = {(r.severity, r.focus, r.path, r.value, r.message): r for results, _s in outcomes for r in results}
+    merged = sorted(unique.values(), key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
+    return Report(results=merged, source=source, serialised=[s for _r, s in outcomes])
 
 
 def _with_context(triples: list[ox.Quad], context: ContextLookup | None, describe: DescribeLookup | None,
-                  upload: _UploadIndex | None) -> rdflib.Graph:
-    """The data graph: the triples plus rdf:type / skos:inScheme of every IRI they point at
-    without typing it (from the rest of the upload, else from the store). See shapes.ttl's header:
-    such context-only nodes are referred to, never validated as if described here."""
-    data = rdflib.Graph()
+                  upload: _UploadIndex | None) -> list[ox.Quad]:
+    """The context of the triples: rdf:type / skos:inScheme of every IRI they point at without
+    typing it (from the rest of the upload, else from the store). See shapes.ttl's header: such
+    context-only nodes are referred to, never validated as if described here."""
     typed: set[ox.NamedNode] = set()
     referenced: set[ox.NamedNode] = set()
     rdf_type = str(RDF.type)
     for quad in triples:
-        data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
         if isinstance(quad.subject, ox.NamedNode) and quad.predicate.value == rdf_type:
             typed.add(quad.subject)
         if isinstance(quad.object, ox.NamedNode) and quad.predicate.value != rdf_type:
@@ -225,9 +366,7 @@ def _with_context(triples: list[ox.Quad], context: ContextLookup | None, describ
     if describe is not None:
         for iri in {q.subject for q in triples if isinstance(q.subject, ox.NamedNode)} - typed:
             extra.extend(describe(iri))
-    for quad in extra:
-        data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
-    return data
+    return extra
 
 
 class _UploadIndex:
@@ -280,44 +419,63 @@ class _UploadIndex:
 
 
 def _validate_in_chunks(triples: list[ox.Quad], context: ContextLookup | None, describe: DescribeLookup | None,
-                        source: str, size: int, progress: Callable[[int], None] | None) -> Report:
-    import concurrent.futures
-    import multiprocessing
-    import os
+                        source: str, size: int, progress: Callable[[int], None] | None,
+                        pool: ValidationPool | None) -> Report:
+    from .shacl_workers import ValidationPool, pool_size
 
     upload = _UploadIndex(triples)
-    workers = max(1, min(os.cpu_count() or 1, 4))
-    report_graph = rdflib.Graph()
-    results: list[Result] = []
-    with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {}
-        for chunk in upload.chunks(size):
-            data = _with_context(chunk, context, describe, upload)
-            futures[pool.submit(_validate_serialised, data.serialize(format="nt"), source)] = len(chunk)
-        for future in concurrent.futures.as_completed(futures):
-            chunk_results, chunk_report = future.result()
-            results.extend(chunk_results)
-            report_graph.parse(data=chunk_report, format="turtle")
-            if progress:
-                progress(futures[future])
-    unique = {(r.severity, r.focus, r.path, r.value, r.message): r for r in results}
-    merged = sorted(unique.values(), key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
-    report_graph.remove((None, SH.conforms, None))
-    for node in report_graph.subjects(RDF.type, SH.ValidationReport):
-        report_graph.add((node, SH.conforms, rdflib.Literal(not any(r.severity == "violation" for r in merged))))
-    return Report(results=merged, graph=report_graph, source=source)
+    # built as workers become free: a chunk's context is looked up just before it is sent
+    jobs = (_job(chunk, _with_context(chunk, context, describe, upload), source) for chunk in upload.chunks(size))
+    done = (lambda job: progress(job.triples)) if progress else None
+    if pool is not None:
+        return _report(pool.run(jobs, done=done), source)
+    own = ValidationPool(workers=pool_size(), timeout=None, memory_mib=0, warm=0)
+    try:
+        return _report(own.run(jobs, done=done), source)
+    finally:
+        own.close()
 
 
-def _validate_serialised(ntriples: str, source: str) -> tuple[list[Result], str]:
-    """Worker side of chunked validation: N-Triples in, results and report Turtle out."""
+def prepare_worker() -> None:
+    """Load once, in a validation worker, what every job needs: pyshacl, the shapes, the ontology."""
+    import warnings
+
+    import pyshacl  # noqa: F401  (slow to import: once per worker, not per write)
+
+    # rdflib warns of "maybe"^^xsd:boolean as it converts it; the gate reports it as a violation
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+    _shapes_and_ontology()
+    _run_pyshacl(rdflib.Graph())  # pyshacl's own lazy imports and caches
+
+
+def validate_payload(upload: bytes, context: bytes, source: str) -> ValidationOutcome:
+    """The gate's own work, run in a worker: the upload (N-Quads, graph names ignored) and its context
+    (N-Triples) in one rdflib graph, pyshacl's verdict on it plus a violation for every ill-typed
+    literal of the upload; the results and the report (N-Triples) out."""
     data = rdflib.Graph()
-    data.parse(data=ntriples, format="nt")
-    report = _run_pyshacl(data, source)
-    return report.results, report.to_turtle()
+    ill_typed: list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.Literal]] = []
+    try:
+        for quad in ox.parse(input=upload, format=ox.RdfFormat.N_QUADS):
+            triple = (to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object))
+            if isinstance(triple[2], rdflib.Literal) and is_ill_typed(triple[2]):
+                ill_typed.append(triple)  # type: ignore[arg-type]
+            data.add(triple)
+        for quad in ox.parse(input=context, format=ox.RdfFormat.N_TRIPLES):
+            data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+    except MemoryError as err:  # a literal near 16 MiB that escaping (\" for ") took past pyoxigraph's buffer
+        if "buffer maximal size" not in str(err):
+            raise
+        raise PayloadTooLarge(f"{source}: a literal is too long to validate (over 16 MiB as N-Triples); split the "
+                              "value, or link to it instead", source=source) from err
+    graph = _run_pyshacl(data)
+    del data
+    if ill_typed:
+        _add_ill_typed(graph, ill_typed)
+    return _results(graph), graph.serialize(format="nt")
 
 
-def _run_pyshacl(data: rdflib.Graph, source: str) -> Report:
+def _run_pyshacl(data: rdflib.Graph) -> rdflib.Graph:
+    """pyshacl's sh:ValidationReport on the data graph."""
     import pyshacl  # imported lazily: it is slow to import and only writes need it
 
     shapes, ontology = _shapes_and_ontology()
@@ -326,7 +484,7 @@ def _run_pyshacl(data: rdflib.Graph, source: str) -> Report:
             data, shacl_graph=shapes, ont_graph=ontology, inference=INFERENCE,
             advanced=True, allow_warnings=True, abort_on_first=False,
         )
-    return Report(results=_results(results_graph), graph=results_graph, source=source)
+    return results_graph
 
 
 def _results(graph: rdflib.Graph) -> list[Result]:
@@ -462,3 +620,22 @@ def update_targets(sparql: str, base_iri: str | None = None) -> set[str]:
         except ValueError:  # a graph rdflib could not resolve: compare every graph instead
             return {ALL_GRAPHS}
     return targets
+
+
+def dataset_wide_operations(sparql: str, base_iri: str | None = None) -> list[str]:
+    """The operations of a SPARQL Update that act on the whole dataset (CLEAR/DROP ALL, NAMED or
+    DEFAULT), as written, e.g. ["DROP ALL"]: they need an admin token. ValueError if it does not parse."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        update = translateUpdate(parseUpdate(sparql), base=base_iri)
+    except Exception as err:  # rdflib raises pyparsing errors of several kinds
+        raise ValueError(str(err)) from err
+    found = []
+    for op in getattr(update, "algebra", ()):
+        if op.name in ("Clear", "Drop"):
+            target = op["graphiri"] if "graphiri" in op else None
+            if target in ("ALL", "NAMED", "DEFAULT"):
+                found.append(f"{op.name.upper()} {target}")
+    return found

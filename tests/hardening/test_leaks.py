@@ -24,6 +24,7 @@ import requests
 
 from driehoek import queries
 
+from ..stewards import add_token
 from .conftest import GRAPHS, HOSTILE_CASE, PRIVATE_GRAPH, SCRIPT, SECRET, SECRET_WORD, Site, client_from
 
 WITHDRAWN_PRIVATE = f"{GRAPHS}private/withdrawn-{SECRET}"
@@ -148,9 +149,15 @@ def test_the_change_feed_and_health_hold_no_private_data(site_with_withdrawal: S
 
 
 def test_a_token_still_reads_the_private_graph(site_with_withdrawal: Site) -> None:
-    """The other side of the coin: the data is there, for stewards."""
-    response = requests.get(site_with_withdrawal.url + "/graph-store", params={"graph": PRIVATE_GRAPH}, timeout=60,
-                            headers={"Accept": "application/n-triples", **site_with_withdrawal.auth})
+    """The other side of the coin: the data is there, for its owner and admins. The graph was loaded
+    on the command line, so a steward's token that did not write it gets 404, an admin's reads it."""
+    url, params = site_with_withdrawal.url + "/graph-store", {"graph": PRIVATE_GRAPH}
+    other = requests.get(url, params=params, timeout=60,
+                         headers={"Accept": "application/n-triples", **site_with_withdrawal.auth})
+    assert other.status_code == 404 and SECRET not in other.text.replace(PRIVATE_GRAPH, "")
+    admin = add_token(site_with_withdrawal.data_dir, "leaks-admin", "--admin")
+    response = requests.get(url, params=params, timeout=60,
+                            headers={"Accept": "application/n-triples", "Authorization": f"Bearer {admin}"})
     assert response.status_code == 200 and SECRET in response.text
 
 

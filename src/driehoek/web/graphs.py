@@ -23,8 +23,9 @@ from .. import formats, graphstore, negotiation
 from ..changes import ChangeFeed
 from ..errors import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType, ValidationFailed
 from ..service import Driehoek, LoadOutcome, Source
+from ..tokens import Principal
 from ..validation import Report
-from .auth import optional_token, require_token
+from .auth import optional_principal, require_principal
 
 bp = Blueprint("graphs", __name__)
 
@@ -62,10 +63,13 @@ def _target(*, required: bool) -> graphstore.GraphName | None:
     return None
 
 
-def _writable(graph: graphstore.GraphName) -> graphstore.GraphName:
-    """403 for a named graph outside the writable namespaces (checked before the body is read)."""
+def _writable(graph: graphstore.GraphName, principal: Principal) -> graphstore.GraphName:
+    """403 for a named graph outside the writable namespaces, a system graph or outside the token's
+    scopes, 404 for another steward's private graph: checked before the body is read."""
     named = graphstore.named_iri(graph)
-    return _service().graph_iri(named) if named else graph
+    checked = _service().graph_iri(named) if named else graph
+    _service().check_write(checked, principal)
+    return checked
 
 
 def _check_charset(what: str) -> None:
@@ -191,12 +195,12 @@ def get_graph() -> ResponseReturnValue:
     """GET/HEAD one graph (format by Accept or ?format=); private graphs need a token. ETag, 304."""
     graph = _target(required=True)
     assert graph is not None
-    steward = optional_token() is not None
+    principal = optional_principal()
     fmt = negotiation.choose(request.accept_mimetypes, request.args.getlist("format"), formats.GRAPH_FORMATS, "graph")
     if fmt is None:
         raise NotAcceptable("a graph can be had as: " + ", ".join(f.media_type for f in formats.GRAPH_FORMATS)
                             + " (Accept header, or ?format=)")
-    content = graphstore.read_graph(_service(), graph, steward=steward)
+    content = graphstore.read_graph(_service(), graph, principal=principal)
     private = graphstore.is_private(_service(), graph)
     if request.if_none_match.contains_weak(content.etag):
         response = Response(status=304)
@@ -212,7 +216,8 @@ def get_graph() -> ResponseReturnValue:
 def put_graph() -> ResponseReturnValue:
     """Replace one graph (201 new, 204 replaced), or with a TriG/N-Quads body and no ?graph, each graph
     the body names."""
-    agent = require_token()
+    principal = require_principal()
+    agent = principal.name
     target = _target(required=False)
     service = _service()
     if target is None:
@@ -222,22 +227,23 @@ def put_graph() -> ResponseReturnValue:
                              "each graph the body names)")
         if any(_conditions()):
             raise BadRequest("If-Match / If-None-Match name one graph's state; use them with ?graph=")
-        return _dataset_written(service.write_dataset(source, agent=agent, operation="put"))
-    graph = _writable(target)
+        return _dataset_written(service.write_dataset(source, agent=agent, operation="put", principal=principal))
+    graph = _writable(target, principal)
     source = _body_source()
     if graphstore.names_graphs(source.fmt):
         raise UnsupportedMediaType(f"{source.fmt.media_type} holds several graphs: send it to /graph-store "
                                    "without ?graph, or send this graph's triples (Turtle, N-Triples, ...)")
     if_match, if_none_match = _conditions()
     created, outcome = service.write_graph(graph, source, mode="replace", agent=agent, operation="put",
-                                           if_match=if_match, if_none_match=if_none_match)
+                                           if_match=if_match, if_none_match=if_none_match, principal=principal)
     return _written(graph, created, outcome)
 
 
 @bp.post("/graph-store")
 def post_graph() -> ResponseReturnValue:
     """Merge into one graph (201 new, 204 merged); without ?graph, create a new graph (201 + Location)."""
-    agent = require_token()
+    principal = require_principal()
+    agent = principal.name
     target = _target(required=False)
     service = _service()
     if target is None:
@@ -247,27 +253,28 @@ def post_graph() -> ResponseReturnValue:
                                        "whole: send it with PUT /graph-store")
         graph = service.graph_iri(f"{service.settings.graph_base}{uuid.uuid4()}")
         _created, outcome = service.write_graph(graph, source, mode="replace", agent=agent, operation="post",
-                                                if_none_match="*")
+                                                if_none_match="*", principal=principal)
         return _written(graph, True, outcome, location=graph.value)
-    graph = _writable(target)
+    graph = _writable(target, principal)
     source = _body_source()
     if graphstore.names_graphs(source.fmt):
         raise UnsupportedMediaType(f"{source.fmt.media_type} holds several graphs: send it with PUT "
                                    "/graph-store without ?graph, or send this graph's triples")
     if_match, if_none_match = _conditions()
     created, outcome = service.write_graph(graph, source, mode="merge", agent=agent, operation="post",
-                                           if_match=if_match, if_none_match=if_none_match)
+                                           if_match=if_match, if_none_match=if_none_match, principal=principal)
     return _written(graph, created, outcome)
 
 
 @bp.delete("/graph-store")
 def delete_graph() -> ResponseReturnValue:
     """Delete one graph (204; 404 if there is none)."""
-    agent = require_token()
+    principal = require_principal()
     target = _target(required=True)
     assert target is not None
-    graph = _writable(target)
-    _service().delete_graph(graph, agent=agent, if_match=request.headers.get("If-Match"))
+    graph = _writable(target, principal)
+    _service().delete_graph(graph, agent=principal.name, if_match=request.headers.get("If-Match"),
+                            principal=principal)
     return Response(status=204)
 
 
@@ -300,10 +307,10 @@ def _update_request() -> tuple[str, list[str], list[str]]:
 @bp.post("/update")
 def update() -> ResponseReturnValue:
     """SPARQL 1.1 Update: tried first, the graphs it changes pass the gate, then it lands (200)."""
-    agent = require_token()
+    principal = require_principal()
     sparql, using, using_named = _update_request()
     sparql = graphstore.apply_update_dataset(sparql, using, using_named)
-    outcome = _service().run_update(sparql, agent=agent)
+    outcome = _service().run_update(sparql, agent=principal.name, principal=principal)
     commit = outcome.commit
     assert commit is not None
     response = jsonify({"graphs": {g: {"triples": n, "etag": commit.etags.get(g, "")} for g, n in commit.graphs.items()},
@@ -315,9 +322,20 @@ def update() -> ResponseReturnValue:
 
 @bp.post("/validate")
 def validate() -> ResponseReturnValue:
-    """The SHACL gate as a dry run: 200 with the report (conforms true or false); nothing is stored."""
+    """The SHACL gate as a dry run: 200 with the report (conforms true or false); nothing is stored.
+    Without a token, within DRIEHOEK_VALIDATE_ANONYMOUS_MAX bytes and DRIEHOEK_VALIDATE_ANONYMOUS_RATE
+    runs a minute per client address."""
+    from .dry_runs import admit_anonymous, check_anonymous_size
+
+    principal = optional_principal()
+    if principal is None:
+        admit_anonymous()  # the rate per client address, and Content-Length, before the body is read
     source = _body_source()
-    report = _service().validate_sources([source])[0]
+    if principal is None:  # a chunked body has no Content-Length
+        check_anonymous_size(source.size())
+    # the gate's context: the public graphs; a steward's own private graphs only with its token
+    visible = _service().visible_private_graphs(principal) if principal is not None else []
+    report = _service().validate_sources([source], private=visible)[0]
     if _prefers_turtle():
         return Response(report.to_turtle(), 200, content_type=formats.TURTLE.content_type)
     return jsonify(report.to_json())
@@ -327,14 +345,15 @@ def validate() -> ResponseReturnValue:
 def withdraw() -> ResponseReturnValue:
     """Withdraw a graph (form graph=IRI&reason=...): it leaves listings and the default query graph,
     its data is kept, its resources answer 410 Gone."""
-    agent = require_token()
+    principal = require_principal()
+    agent = principal.name
     values = request.form.getlist("graph") or request.args.getlist("graph")
     if len(values) != 1 or not values[0]:
         raise BadRequest("name one graph to withdraw: graph=IRI")
     reason = request.form.get("reason") or request.args.get("reason") or ""
     service = _service()
     graph = service.graph_iri(graphstore.graph_name(values[0]).value)
-    commit = service.withdraw(graph, reason=reason, agent=agent)
+    commit = service.withdraw(graph, reason=reason, agent=agent, principal=principal)
     return jsonify({"graph": graph.value, "withdrawn": True, "reason": reason, "activity": commit.activity})
 
 
