@@ -1,0 +1,267 @@
+"""The trust boundary (issue 14): private bytes never in public files, withdrawn graphs gone for
+anonymous readers on every path, private graphs owned by their token, roles for dataset-wide
+operations, system graphs read-only, /validate blind to private graphs, a complete change feed.
+
+Real servers over real HTTP (tests/stewards.py); the store-level tests use the real embedded stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from driehoek.service import Driehoek
+from driehoek.store import Activity, GraphWrite, SplitStore
+
+from . import backend
+from .conftest import DATA, Cli
+from .stewards import GRAPHS, Steward, add_token, make_data_dir, running
+
+CANARY = "kanarie5e1d"  # in every private literal here: it must never be in a file public readers open
+PUBLIC = GRAPHS + "trust/public"
+BASE = "https://w3id.org/driehoek/"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Steward, Steward, Steward]]:
+    """One server, three tokens: two stewards and an admin."""
+    data_dir = tmp_path_factory.mktemp("trust") / "var"
+    first = make_data_dir(data_dir)
+    second = add_token(data_dir, "steward-other")
+    model = Cli(data_dir)("load", "--trusted", "--graph", GRAPHS + "ontology", DATA / "foundation" / "plain.ttl")
+    assert model.exit_code == 0, model.output  # a stand-in for the model graphs
+    admin = add_token(data_dir, "beheer", "--admin")
+    with running(data_dir) as server:
+        yield Steward(server, first), Steward(server, second), Steward(server, admin)
+
+
+def _select(steward: Steward, query: str, **params: str) -> list[dict]:
+    response = requests.get(steward.url + "/sparql", params={"query": query, **params}, timeout=120,
+                            headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return response.json()["results"]["bindings"]  # type: ignore[no-any-return]
+
+
+def _files_holding(directory: Path, needle: bytes) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+# -- private bytes never in public files ---------------------------------------------------------------
+
+@pytest.mark.embedded_only("the embedded store's files on disk")
+def test_private_bytes_are_never_in_a_snapshot_file(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    data_dir = steward.server.data_dir
+    graph = GRAPHS + "private/trust-canary"
+    body = f'<http://example.org/member> <http://xmlns.com/foaf/0.1/name> "{CANARY} Jansen" .'
+    assert steward.put(graph, body).status_code == 201
+    assert steward.put(PUBLIC, f'<http://example.org/x> <http://example.org/p> "public {CANARY[:3]}" .').status_code in (201, 204)
+    assert steward.delete(graph).status_code == 204  # a deletion: RocksDB would keep the bytes in a checkpoint
+    assert steward.put(graph, body).status_code == 201
+    canary = CANARY.encode()
+    assert _files_holding(data_dir / "private", canary), "the private store should hold the canary"
+    assert _files_holding(data_dir / "store", canary) == []
+    assert _files_holding(data_dir / "snapshots", canary) == []
+
+
+@pytest.mark.embedded_only("moves private graphs between the embedded store's directories")
+def test_an_older_store_has_its_private_graphs_moved_out(tmp_path: Path) -> None:
+    """A data directory from before the split (one store holding private graphs) is migrated on open:
+    its private graphs move to the private store, and the public store is compacted."""
+    from driehoek.store import EmbeddedStore
+
+    data_dir = tmp_path / "var"
+    old = EmbeddedStore(data_dir, BASE)
+    graph = ox.NamedNode(GRAPHS + "private/old")
+    secret = ox.Quad(ox.NamedNode("http://example.org/m"), ox.NamedNode("http://example.org/name"),
+                     ox.Literal(f"{CANARY} oud"))
+    old.commit([GraphWrite(graph, "replace", [secret])], Activity("load", "cli:test"))
+    old.close()
+    assert _files_holding(data_dir / "store", CANARY.encode())  # the old layout held it
+    service = Driehoek(backend.settings_for(data_dir))
+    try:
+        store = service.store
+        assert isinstance(store, SplitStore)
+        assert [q.object for q in store.quads(graph)] == [secret.object]
+        assert store.owner(graph) == "cli:test"
+        store.publish_snapshot()
+    finally:
+        service.close()
+    # the live public store's write-ahead log and manifest history may still name it until RocksDB
+    # rolls them; its table files do not, and no snapshot file (what readers open) does
+    assert [p for p in _files_holding(data_dir / "store", CANARY.encode()) if p.suffix == ".sst"] == []
+    assert _files_holding(data_dir / "snapshots", CANARY.encode()) == []
+
+
+# -- the two stores commit as one --------------------------------------------------------------------------
+
+def _mixed(store: SplitStore, value: str) -> tuple[list[GraphWrite], Activity]:
+    def quad(text: str) -> ox.Quad:
+        return ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal(text))
+    writes = [GraphWrite(ox.NamedNode(GRAPHS + "mixed/public"), "replace", [quad(value)]),
+              GraphWrite(ox.NamedNode(GRAPHS + "private/mixed"), "replace", [quad(value)], owner="steward-a")]
+    return writes, Activity("put", "steward-a", "test", "", "conforms")
+
+
+@pytest.mark.embedded_only("the embedded two-phase commit")
+@pytest.mark.parametrize("crash_after_public", [False, True])
+def test_a_write_interrupted_between_the_stores_lands_whole_or_not_at_all(tmp_path: Path,
+                                                                          crash_after_public: bool) -> None:
+    data_dir = tmp_path / "var"
+    store = SplitStore(data_dir, BASE)
+    writes, activity = _mixed(store, "new")
+    store.private.prepare([w for w in writes if store.is_private(w.graph)], activity)
+    if crash_after_public:
+        store.public.commit([w for w in writes if not store.is_private(w.graph)], activity)
+    store.close()  # the process dies here: the private part is pending
+    reopened = SplitStore(data_dir, BASE)
+    try:
+        public = [q.object.value for q in reopened.quads(writes[0].graph)]
+        private = [q.object.value for q in reopened.quads(writes[1].graph)]
+        assert reopened.private.pending() == []
+        if crash_after_public:
+            assert public == private == ["new"]
+            assert reopened.owner(ox.NamedNode(writes[1].graph.value)) == "steward-a"
+        else:
+            assert public == private == []
+            staging = [g for g in reopened.private.raw.named_graphs() if g.value.startswith(GRAPHS + "staging/")]
+            assert staging == []
+    finally:
+        reopened.close()
+
+
+# -- withdrawn means gone for anonymous readers --------------------------------------------------------------
+
+def test_a_withdrawn_graph_is_gone_from_every_sparql_path(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    graph = GRAPHS + "trust/withdrawn"
+    assert steward.put(graph, '<http://example.org/gone> <http://example.org/p> "ingetrokken" .').status_code == 201
+    ask = "SELECT * WHERE { <http://example.org/gone> ?p ?o }"
+    assert _select(steward, ask)  # visible before
+    withdrawn = requests.post(steward.url + "/withdraw", data={"graph": graph, "reason": "test"}, headers=steward.auth,
+                              timeout=60)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert _select(steward, ask) == []
+    assert _select(steward, f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}") == []
+    assert _select(steward, f"SELECT * FROM <{graph}> WHERE {{ ?s ?p ?o }}") == []
+    assert _select(steward, f"SELECT * FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == []
+    assert _select(steward, "SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": graph}) == []
+    assert _select(steward, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": graph}) == []
+    assert steward.get(graph).status_code == 410  # anonymous Graph Store read
+    kept = steward.get(graph, token=True)  # stewards still read the kept data
+    assert kept.status_code == 200 and b"ingetrokken" in kept.content
+
+
+# -- private graphs belong to their token -------------------------------------------------------------------
+
+def test_another_stewards_private_graph_is_404(site: tuple[Steward, Steward, Steward]) -> None:
+    owner, other, admin = site
+    graph = GRAPHS + "private/owned"
+    body = f'<http://example.org/m> <http://example.org/name> "{CANARY} eigen" .'
+    assert owner.put(graph, body).status_code == 201
+    assert other.get(graph, token=True).status_code == 404
+    assert CANARY not in other.get(graph, token=True).text
+    assert other.put(graph, '<http://example.org/m> <http://example.org/name> "overschreven" .').status_code == 404
+    assert other.post(graph, '<http://example.org/m> <http://example.org/name> "erbij" .').status_code == 404
+    assert other.delete(graph).status_code == 404
+    refused = other.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/m> <http://example.org/p> "x" }} }}')
+    assert refused.status_code == 404, refused.text
+    # an update cannot read it either: the trial copy holds only the writer's own private graphs
+    copy = other.update(f"INSERT {{ GRAPH <{GRAPHS}private/stolen> {{ ?s ?p ?o }} }} "
+                        f"WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert copy.status_code == 200, copy.text
+    assert other.get(GRAPHS + "private/stolen", token=True).status_code == 404  # nothing was copied
+    mine = owner.get(graph, token=True)
+    assert mine.status_code == 200 and CANARY in mine.text and "overschreven" not in mine.text
+    assert admin.get(graph, token=True).status_code == 200
+
+
+# -- roles: dataset-wide operations, system graphs ------------------------------------------------------------
+
+def _triples(steward: Steward) -> int:
+    return int(requests.get(steward.url + "/health", timeout=30).json()["triples"])
+
+
+@pytest.mark.parametrize("update", ["DROP ALL", "CLEAR ALL", "DROP NAMED", "CLEAR SILENT NAMED", "DROP DEFAULT",
+                                    "CLEAR DEFAULT"])
+def test_dataset_wide_updates_need_an_admin(site: tuple[Steward, Steward, Steward], update: str) -> None:
+    steward, _other, _admin = site
+    before = _triples(steward)
+    refused = steward.update(update)
+    assert refused.status_code == 403, refused.text
+    assert "admin" in refused.json()["message"]
+    assert _triples(steward) == before
+
+
+@pytest.mark.parametrize("graph", ["ontology", "shapes", "schemes/criteria"])
+def test_system_graphs_are_read_only_over_http(site: tuple[Steward, Steward, Steward], graph: str) -> None:
+    steward, _other, admin = site
+    for who in (steward, admin):
+        put = who.put(GRAPHS + graph, '<http://example.org/a> <http://example.org/b> "c" .')
+        assert put.status_code == 403, put.text
+        assert who.delete(GRAPHS + graph).status_code == 403
+        update = who.update(f'INSERT DATA {{ GRAPH <{GRAPHS}{graph}> {{ <http://example.org/a> <http://example.org/b> "c" }} }}')
+        assert update.status_code == 403, update.text
+    drop = admin.update("DROP ALL")  # an admin too: it would drop the model
+    assert drop.status_code == 403, drop.text
+
+
+def test_a_scoped_token_writes_only_under_its_prefixes(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    scoped = Steward(steward.server, add_token(steward.server.data_dir, "steward-cases", "--scope",
+                                               GRAPHS + "cases/"))
+    assert scoped.put(GRAPHS + "cases/scoped-test", '<http://example.org/a> <http://example.org/b> "c" .').status_code == 201
+    outside = scoped.put(GRAPHS + "trust/scoped", '<http://example.org/a> <http://example.org/b> "c" .')
+    assert outside.status_code == 403 and GRAPHS + "cases/" in outside.json()["message"]
+
+
+# -- /validate tells nothing of private graphs -----------------------------------------------------------------
+
+PROBE = """@prefix dh: <https://w3id.org/driehoek/def#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+<http://example.org/probe> a org:Organization ; dh:predecessor <http://example.org/secret-org> .
+"""
+
+
+def _violations(steward: Steward, token: bool) -> int:
+    headers = {"Content-Type": "text/turtle", **(steward.auth if token else {})}
+    response = requests.post(steward.url + "/validate", data=PROBE.encode(), headers=headers, timeout=120)
+    assert response.status_code == 200, response.text
+    return len([r for r in response.json()["results"] if r["severity"] == "violation"])
+
+
+def test_validate_answers_from_the_public_graphs_and_the_callers_own(site: tuple[Steward, Steward, Steward]) -> None:
+    owner, other, _admin = site
+    before = _violations(owner, token=False)
+    # a reference to an IRI the gate cannot see typed as an organisation fails the sh:class check on
+    # dh:predecessor; typed in a private graph, it passes, but only for the graph's owner
+    typed = "<http://example.org/secret-org> a <http://www.w3.org/ns/org#Organization> ."
+    assert owner.put(GRAPHS + "private/typed", typed).status_code == 201
+    assert _violations(owner, token=False) == before  # anonymous: the private type is not seen
+    assert _violations(other, token=True) == before  # another steward: neither
+    assert _violations(owner, token=True) == before - 1  # its owner: the gate uses its own graph
+
+
+# -- the change feed is complete ---------------------------------------------------------------------------------
+
+def test_the_public_part_of_a_mixed_write_is_in_the_change_feed(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, admin = site
+    public, private = GRAPHS + "trust/mixed-update", GRAPHS + "private/mixed-update"
+    update = steward.update(f'INSERT DATA {{ GRAPH <{public}> {{ <http://example.org/a> <http://example.org/b> "1" }} '
+                            f'GRAPH <{private}> {{ <http://example.org/a> <http://example.org/b> "{CANARY}" }} }}')
+    assert update.status_code == 200, update.text
+    trig_public, trig_private = GRAPHS + "trust/mixed-trig", GRAPHS + "private/mixed-trig"
+    body = (f'<{trig_public}> {{ <http://example.org/a> <http://example.org/b> "2" }}\n'
+            f'<{trig_private}> {{ <http://example.org/a> <http://example.org/b> "{CANARY}" }}\n')
+    put = requests.put(admin.url + "/graph-store", data=body.encode(), timeout=60,
+                       headers={"Content-Type": "application/trig", **admin.auth})
+    assert put.status_code == 200, put.text
+    feed = requests.get(steward.url + "/changes", params={"page": 1}, timeout=60)
+    objects = {item["object"] if isinstance(item["object"], str) else item["object"].get("id")
+               for item in feed.json()["orderedItems"]}
+    assert {public, trig_public} <= objects
+    assert "private/" not in feed.text and CANARY not in feed.text
