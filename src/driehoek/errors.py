@@ -147,3 +147,9 @@ class InsufficientStorage(StoreError):
     stored but not yet published to readers)."""
 
     status, code = 507, "insufficient_storage"
+
+
+class ValidationTimeout(QueryTimeout):
+    """The SHACL gate was stopped at its time limit (DRIEHOEK_VALIDATION_TIMEOUT); nothing was written."""
+
+    code = "validation_timeout"

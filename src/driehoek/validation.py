@@ -228,32 +228,39 @@ LEXICAL_FORMS = {XSD_NS + name: re.compile(pattern) for name, pattern in {
 }.items()}
 
 
-def is_ill_typed(literal: rdflib.Literal) -> bool:
-    """True when the literal's lexical form is not one of its XSD datatype ("abc"^^xsd:date)."""
-    if literal.datatype is None:
+def is_ill_typed(literal: ox.Literal, converted: rdflib.term.Node | None = None) -> bool:
+    """True when the literal's lexical form is not one of its XSD datatype ("abc"^^xsd:date);
+    `converted`, if given, is the literal as rdflib has it already."""
+    if literal.language:
         return False
-    pattern = LEXICAL_FORMS.get(str(literal.datatype))
+    datatype = literal.datatype.value
+    pattern = LEXICAL_FORMS.get(datatype)
     # these types collapse whitespace: " 5 "^^xsd:integer is 5
-    if pattern is not None and not pattern.fullmatch(str(literal).strip(" \t\r\n")):
+    if pattern is not None and not pattern.fullmatch(literal.value.strip(" \t\r\n")):
         return True
-    return literal.ill_typed is True
+    if not datatype.startswith(XSD_NS):
+        return False
+    # the value (a 13th month, a byte of 300): rdflib's conversion tells, once the form is right
+    if not isinstance(converted, rdflib.Literal):
+        converted = rdflib.Literal(literal.value, datatype=rdflib.URIRef(datatype))
+    return converted.ill_typed is True
 
 
 def _short(datatype: str) -> str:
     return "xsd:" + datatype[len(XSD_NS):] if datatype.startswith(XSD_NS) else f"<{datatype}>"
 
 
-def _add_ill_typed(graph: rdflib.Graph,
-                   found: list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.Literal]]) -> None:
+def _add_ill_typed(graph: rdflib.Graph, found: list[tuple[rdflib.term.Node, rdflib.term.Node, ox.Literal]]) -> None:
     """A violation in the report for each ill-typed literal, naming the value, its datatype and where it is."""
     report = graph.value(None, RDF.type, SH.ValidationReport, any=True)
     if report is None:
         report = rdflib.BNode()
         graph.add((report, RDF.type, SH.ValidationReport))
-    for subject, predicate, literal in found:
-        lexical = str(literal)
+    for subject, predicate, value in found:
+        lexical = value.value
+        literal = rdflib.Literal(lexical, datatype=rdflib.URIRef(value.datatype.value), normalize=False)
         shown = lexical if len(lexical) <= 80 else lexical[:77] + "..."
-        datatype = _short(str(literal.datatype))
+        datatype = _short(value.datatype.value)
         where = f"_:{subject}" if isinstance(subject, rdflib.BNode) else f"<{subject}>"
         node = rdflib.BNode()
         graph.add((report, SH.result, node))
@@ -453,12 +460,12 @@ def validate_payload(upload: bytes, context: bytes, source: str) -> ValidationOu
     (N-Triples) in one rdflib graph, pyshacl's verdict on it plus a violation for every ill-typed
     literal of the upload; the results and the report (N-Triples) out."""
     data = rdflib.Graph()
-    ill_typed: list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.Literal]] = []
+    ill_typed: list[tuple[rdflib.term.Node, rdflib.term.Node, ox.Literal]] = []
     try:
         for quad in ox.parse(input=upload, format=ox.RdfFormat.N_QUADS):
             triple = (to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object))
-            if isinstance(triple[2], rdflib.Literal) and is_ill_typed(triple[2]):
-                ill_typed.append(triple)  # type: ignore[arg-type]
+            if isinstance(quad.object, ox.Literal) and is_ill_typed(quad.object, triple[2]):
+                ill_typed.append((triple[0], triple[1], quad.object))
             data.add(triple)
         for quad in ox.parse(input=context, format=ox.RdfFormat.N_TRIPLES):
             data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
