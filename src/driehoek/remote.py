@@ -267,8 +267,10 @@ class RemoteDataset:
     """
 
     def __init__(self, client: Client, graph_base: str, *, public: bool, graphs: list[str] | None = None,
-                 key: str = "", bump: Callable[[], str] | None = None) -> None:
+                 key: str = "", bump: Callable[[], str] | None = None, withdrawn: Iterable[str] = ()) -> None:
         self.client, self.graph_base, self.public, self.key = client, graph_base, public, key
+        # withdrawn graphs: still read by pages (a resource in one answers 410), never by a query's dataset
+        self.withdrawn = frozenset(withdrawn)
         self.default_iri = graph_base + "default"  # driehoek's default graph, on the server
         self._graphs = graphs
         self._bump = bump
@@ -379,7 +381,7 @@ class RemoteDataset:
                 default_graph: Iterable[Any] | None = None, named_graphs: Iterable[Any] | None = None,
                 exclude: Iterable[str] = ()) -> tuple[list[str] | None, list[str] | None]:
         """The protocol dataset for a query, as pyoxigraph's options would have made it."""
-        graphs = self.graph_names()
+        graphs = [g for g in self.graph_names() if g not in self.withdrawn]
         scope = set(graphs) | {self.default_iri}
         hidden = set(exclude)
         if union:
@@ -738,14 +740,18 @@ class RemoteStore(EmbeddedStore):
         raise StoreError("a store on a SPARQL server is backed up with the server's own tools (for Oxigraph: "
                          "`oxigraph backup`); `driehoek dump` writes every graph as N-Quads")
 
-    def trial_copy(self, target: Path, sparql: str, targets: set[str]) -> None:
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
         """A server cannot be checkpointed: the update is tried on a local copy of the graphs it can
         touch — the default graph, the graphs it names, and every graph when it names one with a
         variable (GRAPH ?g) or changes them all (CLEAR ALL)."""
         from . import validation
         from .sparql import _code_only
 
-        everything = [self._db.default_iri, *self.named_graphs()]
+        # private graphs: only those the writer may see (its own), so an update can neither read nor
+        # change another steward's
+        seen = set(private_graphs)
+        everything = [self._db.default_iri, *(g for g in self.named_graphs()
+                                              if not g.startswith(self.private_prefix) or g in seen)]
         if validation.ALL_GRAPHS in targets or re.search(r"(?<![\w:?$])GRAPH\s*[?$]", _code_only(sparql), re.I):
             wanted = everything
         else:
@@ -788,7 +794,11 @@ class RemoteStore(EmbeddedStore):
         with self._view_lock:
             if self._view is None or self._view.key != version:
                 graphs = list_graphs(self.client, self.graph_base, public=True)
-                self._view = RemoteDataset(self.client, self.graph_base, public=True, graphs=graphs, key=version)
+                withdrawn = [row["g"].value for row in self.client.query(
+                    f"SELECT ?g WHERE {{ GRAPH <{self.meta_graph.value}> {{ ?g <{DH}withdrawn> true }} }}", None, None)
+                    if isinstance(row["g"], ox.NamedNode)]
+                self._view = RemoteDataset(self.client, self.graph_base, public=True, graphs=graphs, key=version,
+                                           withdrawn=withdrawn)
             return self._view
 
 

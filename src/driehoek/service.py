@@ -560,10 +560,7 @@ class Driehoek:
                     trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
                     raise storage_error(err, "nothing was written") from err
-                if isinstance(self.store, SplitStore):
-                    self.store.trial_copy(trial_dir, sparql, targets, private_graphs=visible)
-                else:
-                    self.store.trial_copy(trial_dir, sparql, targets)
+                self.store.trial_copy(trial_dir, sparql, targets, private_graphs=visible)
                 self._try_update(trial_dir, sparql)
                 if not checked and principal is not None and not principal.admin:
                     raise BadRequest("driehoek's update parser cannot read this update (syntax beyond SPARQL "

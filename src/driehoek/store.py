@@ -722,9 +722,10 @@ class EmbeddedStore:
                 shutil.rmtree(target, ignore_errors=True)
                 raise self._failed(err, f"no backup was written to {target}") from err
 
-    def trial_copy(self, target: Path, sparql: str, targets: set[str]) -> None:
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
         """A copy of the store to try an update on (`targets`: the graphs it may change, from
-        validation.update_targets): here a checkpoint of everything, which costs milliseconds."""
+        validation.update_targets): here a checkpoint of everything, which costs milliseconds (one
+        store holds no private graph of anyone else's: SplitStore keeps them apart)."""
         self.backup(target)
 
     def publish_snapshot(self) -> Path:
