@@ -81,6 +81,48 @@ def test_service_and_load_in_an_update_are_refused(steward: Steward, canary: Can
     assert steward.get(GRAPHS + "loaded").status_code == 404
 
 
+def _hidden(url: str) -> dict[str, tuple[str, str]]:
+    """SERVICE and LOAD spelled so that a scan of the text misses them or a careless parser does (issue 14):
+    name -> (endpoint, operation). Oxigraph reads each as a SERVICE or LOAD of the canary."""
+    return {
+        # an escaped local name (\\#) made the old regex read the rest of the line as a comment
+        "SERVICE after an escaped #": ("/sparql", f"PREFIX ex: <http://x/> SELECT * WHERE {{ OPTIONAL {{ ?x ex:a\\# ?y }} "
+                                                 f"SERVICE <{url}/query> {{ ?s ?p ?o }} }}"),
+        "SERVICE after an escaped # (ASK)": ("/sparql", f"PREFIX ex: <http://x/> ASK {{ ?x ex:a\\# ?y "
+                                                       f"SERVICE <{url}/query> {{ ?s ?p ?o }} }}"),
+        # Oxigraph ends a comment at a carriage return; a scan to the line feed does not
+        "SERVICE after a comment ended by CR": ("/sparql", f"SELECT * WHERE {{ # note\rSERVICE <{url}/query> "
+                                                           "{ ?s ?p ?o }\n}"),
+        # rdflib's parseQuery expands \\u escapes first: the string closes early, the rest looks like a comment
+        "SERVICE between strings with \\u0022": ("/sparql", f'SELECT * WHERE {{ OPTIONAL {{ ?s ?p "a\\u0022 # " }} '
+                                                             f'SERVICE <{url}/query> {{ ?s ?p ?o }}\n . ?s ?p "b\\u0022 }} }} # " }}'),
+        "LOAD after an escaped #": ("/update", f"PREFIX ex: <http://x/> INSERT DATA {{ <http://e/a> ex:b\\# 1 }} ; "
+                                               f"LOAD <{url}/data.ttl>"),
+        "LOAD after a comment ended by CR": ("/update", f"INSERT DATA {{ <http://e/a> <http://e/b> 1 }} # note\r; "
+                                                        f"LOAD <{url}/data.ttl>"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_hidden("http://127.0.0.1:1")))
+def test_service_and_load_hidden_from_a_text_scan_are_refused(steward: Steward, canary: Canary, name: str) -> None:
+    endpoint, operation = _hidden(canary.url)[name]
+    if endpoint == "/sparql":
+        responses = [requests.get(steward.url + "/sparql", params={"query": operation}, timeout=60),
+                     requests.post(steward.url + "/sparql", data=operation.encode(), timeout=60,
+                                   headers={"Content-Type": "application/sparql-query"})]
+    else:
+        responses = [steward.update(operation),
+                     requests.post(steward.url + "/update", data={"update": operation}, headers=steward.auth,
+                                   timeout=60)]
+    for response in responses:
+        assert response.status_code == 400, (name, response.text)
+        message = response.json()["message"].lower()
+        # nothing about the target: neither its answer nor whether anything listens there
+        assert canary.url not in message and "connect" not in message and "refused" not in message
+    assert canary.hits == []
+    assert steward.get(GRAPHS + "seed").status_code == 200
+
+
 def _remote_contexts(url: str) -> dict[str, dict | list]:
     """JSON-LD documents that would make a careless parser fetch `url`."""
     node = {"@id": "http://example.org/s", "name": "x"}
