@@ -295,9 +295,12 @@ class _Worker:
 
     def wait_ready(self, timeout: float) -> None:
         if not self.ready:
-            if not self.conn.poll(timeout):
-                raise ServiceUnavailable("a query worker did not start in time")
-            _ready, _pid, self.isolated = self.conn.recv()
+            try:
+                if not self.conn.poll(timeout):
+                    raise ServiceUnavailable("a query worker did not start in time; try again shortly")
+                _ready, _pid, self.isolated = self.conn.recv()
+            except (EOFError, OSError):
+                raise ServiceUnavailable("a query worker did not start; try again shortly") from None
             self.ready = True
 
     def kill(self) -> None:
@@ -407,6 +410,7 @@ class QueryPool:
         try:
             worker.wait_ready(max(limit, 30.0))
             self._note_isolation(worker)
+            started = time.monotonic()  # a worker's start is not the query's time
             worker.conn.send(job)
             if not self._wait_light(worker, started, limit):
                 if time.monotonic() - started >= limit:
@@ -496,6 +500,10 @@ class QueryPool:
 
         def start() -> None:
             worker = self._new_worker()
+            try:
+                worker.wait_ready(60.0)  # a caller waiting for a worker gets one that can start at once
+            except (ServiceUnavailable, EOFError, OSError):
+                log.warning("a query worker did not start; the next request starts one")
             if self._closed:
                 worker.kill()
             else:
