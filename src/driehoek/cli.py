@@ -288,16 +288,21 @@ def token() -> None:
 
 @token.command("add")
 @click.argument("name")
+@click.option("--admin", is_flag=True,
+              help="An admin's token: every graph, and dataset-wide operations (DROP ALL, a whole-dataset PUT).")
+@click.option("--scope", "scopes", multiple=True, metavar="PREFIX",
+              help="A graph IRI prefix the steward's token may write (repeatable; none: every writable graph).")
 @click.pass_context
-def token_add(ctx: click.Context, name: str) -> None:
+def token_add(ctx: click.Context, name: str, admin: bool, scopes: tuple[str, ...]) -> None:
     """Create a token for NAME and print it alone on standard output (shown only once).
 
     Name it after a role or an organisation (steward-bzk), never a person: the name is shown
-    publicly as who withdrew a case."""
+    publicly as who withdrew a case. A token is a steward's unless --admin; --scope limits a
+    steward's token to graphs whose IRI starts with PREFIX."""
     from .tokens import TokenStore
 
     try:
-        click.echo(TokenStore(ctx.obj["settings"].data_dir).add(name))
+        click.echo(TokenStore(ctx.obj["settings"].data_dir).add(name, admin=admin, scopes=scopes))
     except DriehoekError as err:
         _fail(err.message, EXIT_USAGE)
 
@@ -305,11 +310,13 @@ def token_add(ctx: click.Context, name: str) -> None:
 @token.command("list")
 @click.pass_context
 def token_list(ctx: click.Context) -> None:
-    """List tokens: name, id, created, revoked (never the secret)."""
+    """List tokens: name, id, role, created, revoked, scopes (never the secret)."""
     from .tokens import TokenStore
 
     for record in TokenStore(ctx.obj["settings"].data_dir).list():
-        click.echo(f"{record.name}\t{record.id}\t{record.created}\t{record.revoked or 'active'}")
+        scopes = " ".join(record.scopes) or "all graphs"
+        click.echo(f"{record.name}\t{record.id}\t{record.role}\t{record.created}\t{record.revoked or 'active'}"
+                   f"\t{scopes}")
 
 
 @token.command("revoke")
