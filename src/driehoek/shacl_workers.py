@@ -10,6 +10,10 @@ its own address space (RLIMIT_AS, DRIEHOEK_VALIDATION_MEMORY), has no network wh
 it, and imports pyshacl and parses the shapes once, so a write pays only for its own data. A
 validation past DRIEHOEK_VALIDATION_TIMEOUT has its workers killed (SIGKILL, then joined) before the
 caller gets a 503; a worker that runs out of memory (MemoryError, or killed by the kernel) gives a 413.
+The time limit holds for each pyshacl run: a whole upload, or one chunk of a large one (up to
+validation.CHUNK_TRIPLES triples of whole resources; the register's 170,000 triples are a dozen chunks,
+each a few seconds, so `driehoek init` keeps working with the default limit, while one runaway
+resource, such as a million chained blank nodes, is stopped).
 Either way nothing is written and the worker is replaced. A worker that grew large on a big upload is
 retired after it, so the memory goes back to the system.
 """
@@ -147,9 +151,9 @@ class _Worker:
 class ValidationPool:
     """Up to `workers` validation processes, started when first needed and kept warm between writes.
 
-    `run` sends jobs to as many workers as are free (a large upload's chunks run in parallel), under
-    one time limit for all of them. Workers are shared by all requests; a request that finds none free
-    waits for one until its time limit.
+    `run` sends jobs to as many workers as are free (a large upload's chunks run in parallel), each
+    under the time limit. Workers are shared by all requests; a request that finds none free waits
+    for one for as long as the time limit, then gets a 503.
     """
 
     def __init__(self, *, workers: int = 2, timeout: float | None = 60.0, memory_mib: int = 2048,
@@ -174,15 +178,18 @@ class ValidationPool:
             self._workers += 1
         self._idle.put(_Worker(self.memory_mib))
 
-    def _acquire(self, wait: float | None) -> _Worker | None:
-        """An idle worker (started if the pool is not full); with `wait` None, only if one is free now."""
+    def _acquire(self, *, block: bool, wait: float | None = None) -> _Worker | None:
+        """An idle worker (one is started if the pool is not full); without `block`, only one free
+        now; with it, the first freed within `wait` seconds (None: however long it takes)."""
         try:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
         self._start()
         try:
-            return self._idle.get_nowait() if wait is None else self._idle.get(timeout=max(0.0, wait))
+            if not block:
+                return self._idle.get_nowait()
+            return self._idle.get(timeout=None if wait is None else max(0.0, wait))
         except queue.Empty:
             return None
 
@@ -196,11 +203,11 @@ class ValidationPool:
         """Stop a worker now; start its successor (it gets ready while nobody waits for it)."""
         if killed:
             worker.kill()
-            self.killed += 1
         else:
             worker.retire()
         with self._lock:
             self._workers -= 1
+            self.killed += killed
         if not self._closed:
             self._start()
 
@@ -212,56 +219,56 @@ class ValidationPool:
 
     # -- jobs -----------------------------------------------------------------------------------
 
-    def run(self, jobs: Iterable[ValidationJob], *, done: Callable[[ValidationJob], None] | None = None,
-            busy: Callable[[list[int]], None] | None = None) -> list[ValidationOutcome]:
+    def run(self, jobs: Iterable[ValidationJob], *,
+            done: Callable[[ValidationJob], None] | None = None) -> list[ValidationOutcome]:
         """Run every job, in parallel where workers are free; outcomes in the order they finish.
 
-        Past the time limit every worker still busy with these jobs is killed (and waited for) before
-        ValidationTimeout is raised; a worker over its memory cap gives PayloadTooLarge. `busy` is
-        told the pids working on the jobs whenever a job starts (tests watch them)."""
+        Each job (a whole small upload, or one chunk of a large one) has the time limit: past it,
+        every worker still busy with these jobs is killed and waited for before ValidationTimeout
+        is raised. A worker over its memory cap gives PayloadTooLarge. Jobs are taken from `jobs`
+        only as workers come free, so a large upload's chunks are built as they are needed."""
         if self._closed:
             raise ServiceUnavailable("the server is shutting down")
         pending = iter(jobs)
-        running: dict[Connection, tuple[_Worker, ValidationJob]] = {}
+        running: dict[Any, tuple[_Worker, ValidationJob, float | None]] = {}  # conn -> worker, job, deadline
         outcomes: list[ValidationOutcome] = []
-        deadline: float | None = None
         try:
             job = next(pending, None)
             while job is not None or running:
-                while job is not None:  # as many jobs out as there are free workers
-                    if running:
-                        worker = self._acquire(None)
-                    else:  # nothing of ours is running: wait for a worker (started, or freed by others)
-                        worker = self._acquire(self.timeout if deadline is None
-                                               else deadline - time.monotonic())
-                        if worker is None:
-                            raise ServiceUnavailable("all validation workers are busy; nothing was written, "
-                                                     "try again shortly")
+                while job is not None and len(running) < self.size:  # as many jobs out as workers are free
+                    worker = self._acquire(block=not running, wait=self.timeout)
                     if worker is None:
-                        break
-                    if not worker.wait_ready(STARTUP_SECONDS if deadline is None
-                                             else min(STARTUP_SECONDS, deadline - time.monotonic())):
+                        if running:
+                            break
+                        raise ServiceUnavailable("all validation workers are busy; nothing was written, try "
+                                                 "again shortly")
+                    # with jobs of ours running, a worker still starting is not waited for here
+                    if not worker.wait_ready(0.0 if running else STARTUP_SECONDS):
+                        if running and worker.process.is_alive():
+                            self._idle.put(worker)
+                            break
                         self._stop(worker, killed=True)
-                        if deadline is not None and time.monotonic() >= deadline:
-                            raise self._timeout()
-                        raise ServiceUnavailable("a validation worker did not start (is DRIEHOEK_VALIDATION_MEMORY "
-                                                 f"of {self.memory_mib} MiB too small?); nothing was written")
-                    if deadline is None and self.timeout is not None:  # the clock runs from the first job
-                        deadline = time.monotonic() + self.timeout
+                        if running:
+                            break
+                        raise ServiceUnavailable("a validation worker did not start (see the server's log; is "
+                                                 f"DRIEHOEK_VALIDATION_MEMORY of {self.memory_mib} MiB too small?); "
+                                                 "nothing was written")
                     try:
                         worker.conn.send(job)
                     except OSError:  # it died while idle (killed from outside): replace it, try again
                         self._stop(worker, killed=True)
                         continue
-                    running[worker.conn] = (worker, job)
-                    if busy is not None:
-                        busy([w.pid for w, _j in running.values() if w.pid is not None])
+                    deadline = None if self.timeout is None else time.monotonic() + self.timeout
+                    running[worker.conn] = (worker, job, deadline)
                     job = next(pending, None)
-                remaining = None if deadline is None else deadline - time.monotonic()
+                deadlines = [d for _w, _j, d in running.values() if d is not None]
+                remaining = min(deadlines) - time.monotonic() if deadlines else None
                 if remaining is not None and remaining <= 0:
                     raise self._timeout()
+                if job is not None and len(running) < self.size:  # look again soon for a worker come ready
+                    remaining = 0.25 if remaining is None else min(remaining, 0.25)
                 for conn in wait(list(running), timeout=remaining):
-                    worker, finished = running.pop(conn)  # type: ignore[index]
+                    worker, finished, _deadline = running.pop(conn)
                     try:
                         status, payload = worker.conn.recv()
                     except (EOFError, OSError):  # it died: RLIMIT_AS in C code, or the kernel's OOM killer
@@ -279,7 +286,7 @@ class ValidationPool:
                     if done is not None:
                         done(finished)
         finally:
-            for worker, _job in running.values():  # stopped at the limit, or another job failed
+            for worker, _job, _deadline in running.values():  # stopped at the limit, or another job failed
                 self._stop(worker, killed=True)
         return outcomes
 
@@ -287,7 +294,8 @@ class ValidationPool:
         assert self.timeout is not None
         return ValidationTimeout(f"the validation was stopped after its time limit of {self.timeout:g} s "
                                  "(DRIEHOEK_VALIDATION_TIMEOUT); nothing was written. Split the data into "
-                                 "smaller uploads and try again", timeout_seconds=self.timeout)
+                                 "smaller uploads, or its largest resource into smaller ones, and try again",
+                                 timeout_seconds=self.timeout)
 
     def _too_large(self, job: ValidationJob) -> PayloadTooLarge:
         return PayloadTooLarge(f"{job.source}: the data needs more memory to validate than a validation may use "
