@@ -296,8 +296,9 @@ def test_a_full_disk_gives_507_keeps_reads_and_heals(small_disk: Path) -> None:
             refused = graph
             break
         assert refused is not None, "the disk never filled up"
-        # more writes while full: the same clear answer
-        update = requests.post(server.url + "/update", data=b"INSERT DATA { <http://e/a> <http://e/b> 1 }",
+        # more writes while full (larger than the space left: a tiny one may still fit): the same clear answer
+        insert = "INSERT DATA { GRAPH <" + refused + '> { <http://e/a> <http://e/b> "' + "x" * 4_000_000 + '" } }'
+        update = requests.post(server.url + "/update", data=insert.encode(),
                                headers={**auth, "Content-Type": "application/sparql-update"}, timeout=HANG_SECONDS)
         assert update.status_code == 507, update.text
         # reads go on
