@@ -265,3 +265,13 @@ def test_the_public_part_of_a_mixed_write_is_in_the_change_feed(site: tuple[Stew
                for item in feed.json()["orderedItems"]}
     assert {public, trig_public} <= objects
     assert "private/" not in feed.text and CANARY not in feed.text
+
+
+# -- odd input: one token past pyoxigraph's 16 MiB buffer ------------------------------------------------------
+
+def test_a_trusted_load_with_a_17_mb_literal_is_refused_clearly(tmp_path: Path) -> None:
+    big = tmp_path / "big.nt"
+    big.write_bytes(b'<http://example.org/a> <http://example.org/b> "' + b"x" * 17_000_000 + b'" .\n')
+    result = Cli(tmp_path / "var")("load", "--trusted", str(big))
+    assert result.exit_code == 1, result.output
+    assert "16 MiB" in result.output and "Traceback" not in result.output

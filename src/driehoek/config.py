@@ -30,8 +30,8 @@ class Settings:
     query_memory: int = _setting(2048, "MiB a query worker may use")
     query_workers: int = _setting(2, "query worker processes that run user SPARQL queries")
     max_upload: int = _setting(33554432, "bytes a request body may have")
-    validation_timeout: float = _setting(60.0, "seconds the SHACL gate may take on one write or dry run "
-                                               "(past it: 503, nothing written)")
+    validation_timeout: float = _setting(60.0, "seconds the SHACL gate may take on one upload, or on one "
+                                               "chunk of a large one (past it: 503, nothing written)")
     validation_memory: int = _setting(2048, "MiB a SHACL validation worker may use (past it: 413, nothing "
                                             "written)")
     validate_anonymous_max: int = _setting(1048576, "bytes an anonymous /validate dry run may send (stewards: "

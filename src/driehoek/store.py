@@ -133,15 +133,19 @@ def parse(
         # pyoxigraph reports e.g. a JSON-LD remote context it refuses to load as OSError
         raise SyntaxErrorInInput(f"{source_name}: {err}", source=source_name) from err
     except MemoryError as err:
-        # pyoxigraph holds one token (a literal, an IRI) in a buffer of at most 16 MiB: "Reached the
-        # buffer maximal size of 16777216". Any other MemoryError is the machine's, not the input's.
-        if "buffer maximal size" not in str(err):
-            raise
-        from .errors import PayloadTooLarge
+        raise token_too_large(err, source_name) from err
 
-        raise PayloadTooLarge(f"{source_name}: a single literal or IRI may be at most 16 MiB (16777216 bytes); "
-                              "this input has a longer one. Split the value, or link to it instead",
-                              source=source_name, limit=16777216) from err
+
+def token_too_large(err: MemoryError, source_name: str) -> Exception:
+    """pyoxigraph holds one token (a literal, an IRI) in a buffer of at most 16 MiB: "Reached the
+    buffer maximal size of 16777216" is the input's fault (413); any other MemoryError is the machine's."""
+    if "buffer maximal size" not in str(err):
+        return err
+    from .errors import PayloadTooLarge
+
+    return PayloadTooLarge(f"{source_name}: a single literal or IRI may be at most 16 MiB (16777216 bytes); "
+                           "this input has a longer one. Split the value, or link to it instead",
+                           source=source_name, limit=16777216)
 
 
 # Parsers recurse. pyoxigraph's JSON-LD parser overflows the stack at ~4,000 levels of nesting on an
@@ -527,6 +531,8 @@ class EmbeddedStore:
             raise syntax_error(err, raw.source_name) from err
         except (UnicodeDecodeError, ValueError, OSError) as err:  # as in `parse`
             raise SyntaxErrorInInput(f"{raw.source_name}: {err}", source=raw.source_name) from err
+        except MemoryError as err:
+            raise token_too_large(err, raw.source_name) from err
 
     def _commit_update(self, writes: list[GraphWrite], activity: Activity) -> str:
         """The single SPARQL Update that makes a write visible, with its provenance."""
