@@ -114,7 +114,7 @@ def test_a_query_that_turns_heavy_beyond_the_cap_is_stopped_at_once(data_dir: Pa
 def server(data_dir: Path) -> Iterator[Server]:
     # a few seconds: runaways end within the test; a light query may wait that long for a worker. More
     # server threads than runaways: the light query must meet them in the query pool, not in waitress
-    srv = Server(data_dir, {"DRIEHOEK_QUERY_TIMEOUT": "8", "DRIEHOEK_QUERY_WORKERS": "2", "DRIEHOEK_THREADS": "16"})
+    srv = Server(data_dir, {"DRIEHOEK_QUERY_TIMEOUT": "15", "DRIEHOEK_QUERY_WORKERS": "2", "DRIEHOEK_THREADS": "16"})
     yield srv
     srv.stop()
 

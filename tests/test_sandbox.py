@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from driehoek.service import _TRIAL_UPDATE
 from driehoek.workers import InspectJob, QueryPool
 
-from . import backend
-from .stewards import make_data_dir
+# Light imports only: a query worker imports this module to unpickle ConnectProbe (the service and the
+# test data helpers are imported where used).
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -119,6 +118,9 @@ class ConnectProbe:
 
 @pytest.fixture(params=["inspect-only", "snapshot"])
 def pool(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueryPool]:
+    from . import backend
+    from .stewards import make_data_dir
+
     if request.param == "inspect-only":  # the workers a remote store's runner uses
         found = QueryPool(None, tmp_path / "spool", workers=1, timeout=60)
     else:
@@ -132,16 +134,19 @@ def pool(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueryPool]:
 
 def test_a_query_worker_cannot_open_a_socket(pool: QueryPool, listener: Listener) -> None:
     worker = list(pool._idle.queue)[0]
+    worker.wait_ready(60)
+    assert os.readlink(f"/proc/{worker.process.pid}/ns/net") != os.readlink("/proc/self/ns/net")
     shape = pool._call(ConnectProbe(listener.port), 60)  # type: ignore[arg-type]
     assert shape.default_graphs == ("urn:probe:ENETUNREACH",)
     assert listener.connections == []
     assert pool.network_isolated is True
-    assert os.readlink(f"/proc/{worker.process.pid}/ns/net") != os.readlink("/proc/self/ns/net")
 
 
 # -- the trial-update child ------------------------------------------------------------------------
 
 def test_the_trial_update_child_has_no_network(tmp_path: Path, listener: Listener) -> None:
+    from driehoek.service import _TRIAL_UPDATE
+
     # the parser's check switched off: only the sandbox stands between this LOAD and the listener
     without_check = "import driehoek.sparql\ndriehoek.sparql.inspect_update = lambda *args: None\n"
     done = subprocess.run(
