@@ -42,12 +42,12 @@ def plain_turtle(value: str) -> str:
     return f'<http://example.org/thing> <http://example.org/value> "{value}" .\n'
 
 
-def make_data_dir(data_dir: Path) -> str:
-    """A data directory with the seed graph and one steward token; returns the token."""
+def make_data_dir(data_dir: Path, *, admin: bool = False) -> str:
+    """A data directory with the seed graph and one steward token (an admin's if asked); returns the token."""
     cli = Cli(data_dir)
     result = cli("load", "--trusted", "--graph", SEED_GRAPH, DATA / "foundation" / "plain.ttl")
     assert result.exit_code == 0, result.output
-    token = cli("token", "add", TOKEN_NAME)
+    token = cli("token", "add", TOKEN_NAME, *(["--admin"] if admin else []))
     assert token.exit_code == 0, token.output
     return token.stdout.strip()
 

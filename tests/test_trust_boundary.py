@@ -275,3 +275,10 @@ def test_a_trusted_load_with_a_17_mb_literal_is_refused_clearly(tmp_path: Path) 
     result = Cli(tmp_path / "var")("load", "--trusted", str(big))
     assert result.exit_code == 1, result.output
     assert "16 MiB" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.embedded_only("the embedded store's query workers; a remote store's queries run on its server")
+def test_health_says_the_query_workers_have_no_network(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    _select(steward, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")  # a worker has run a query, so the pool knows
+    assert requests.get(steward.url + "/health", timeout=30).json()["query_network_isolation"] is True

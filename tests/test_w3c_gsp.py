@@ -1,5 +1,5 @@
 """The W3C SPARQL 1.1 Graph Store Protocol tests, and the update tests of the SPARQL 1.1 Protocol
-suite, as real HTTP against `driehoek serve`, every request with a steward's bearer token.
+suite, as real HTTP against `driehoek serve`, every request with an admin's bearer token (the suites clear the whole dataset).
 
 The GSP manifests are vendored in tests/w3c/gsp/ (licence in its README); the Protocol manifest in
 tests/w3c/protocol/ (read from ../shared/w3c/protocol/ when the vendored copy is missing).
@@ -148,7 +148,8 @@ def test_the_vendored_gsp_manifests_match_the_shared_ones(name: str) -> None:
 @pytest.fixture(scope="module")
 def w3c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Steward, Path]]:
     data_dir = tmp_path_factory.mktemp("w3c") / "var"
-    token = make_data_dir(data_dir)
+    # the W3C suites clear the whole dataset between tests (CLEAR ALL, DROP ALL): an admin's token
+    token = make_data_dir(data_dir, admin=True)
     with running(data_dir, {"DRIEHOEK_GRAPH_NAMESPACES": TEST_NAMESPACES}) as server:
         yield Steward(server, token), data_dir
 

@@ -29,6 +29,8 @@ class Settings:
     query_timeout: float = _setting(30.0, "seconds a user query may run")
     query_memory: int = _setting(2048, "MiB a query worker may use")
     query_workers: int = _setting(2, "query worker processes that run user SPARQL queries")
+    query_heavy: int = _setting(0, "long-running queries (past 1 s) that may run at once beside them; one "
+                                   "more is stopped with 503 (0: as many as DRIEHOEK_QUERY_WORKERS)")
     max_upload: int = _setting(33554432, "bytes a request body may have")
     validation_timeout: float = _setting(60.0, "seconds the SHACL gate may take on one upload, or on one "
                                                "chunk of a large one (past it: 503, nothing written)")

@@ -348,7 +348,7 @@ class _FullDisk:
 def test_a_failed_disk_write_is_507_in_process(inproc: InProcess) -> None:
     """The same error path with an injected OSError (runs everywhere, root or not)."""
     before, snapshot = inproc.dump(), inproc.snapshot_name()
-    store = inproc.service.store
+    store = getattr(inproc.service.store, "public", inproc.service.store)  # the public graphs' store
     real = store._db
     store._db = _FullDisk(real)
     try:

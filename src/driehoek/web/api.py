@@ -18,6 +18,9 @@ bp = Blueprint("api", __name__)
 def health() -> ResponseReturnValue:
     """Status, triple count and snapshot age."""
     body = current_app.extensions["driehoek"].health()
+    isolated = getattr(current_app.extensions["driehoek.pool"], "network_isolated", None)
+    if isolated is not None:  # the query workers run without network (docs/security.md)
+        body["query_network_isolation"] = bool(isolated)
     response = jsonify(body)
     response.status_code = 200 if body["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
