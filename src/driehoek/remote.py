@@ -740,7 +740,8 @@ class RemoteStore(EmbeddedStore):
         raise StoreError("a store on a SPARQL server is backed up with the server's own tools (for Oxigraph: "
                          "`oxigraph backup`); `driehoek dump` writes every graph as N-Quads")
 
-    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = (),
+                   mentioned: Iterable[str] = ()) -> None:
         """A server cannot be checkpointed: the update is tried on a local copy of the graphs it can
         touch — the default graph, the graphs it names, and every graph when it names one with a
         variable (GRAPH ?g) or changes them all (CLEAR ALL)."""
@@ -755,7 +756,7 @@ class RemoteStore(EmbeddedStore):
         if validation.ALL_GRAPHS in targets or re.search(r"(?<![\w:?$])GRAPH\s*[?$]", _code_only(sparql), re.I):
             wanted = everything
         else:
-            named = validation.mentioned_iris(sparql, self.base_iri) | targets
+            named = set(mentioned) | targets  # validation.analyse_update, read in a validation worker
             wanted = [g for g in everything if g in named or g == everything[0]]
         copy = ox.Store(str(target))
         try:

@@ -541,12 +541,8 @@ class Driehoek:
         from .sparql import check_update
 
         check_update(sparql)
-        checked = True
-        try:
-            targets = validation.update_targets(sparql, self.settings.base_iri)
-            wide = validation.dataset_wide_operations(sparql, self.settings.base_iri)
-        except ValueError:
-            targets, wide, checked = {validation.ALL_GRAPHS}, [], False  # Oxigraph's parser gives the error below
+        analysis = self.analyse_update(sparql)
+        targets, wide, checked = set(analysis.targets), list(analysis.wide), analysis.error is None
         if wide and principal is not None and not principal.admin:
             raise Forbidden(f"{', '.join(wide)} acts on the whole dataset: that needs an admin token "
                             "(`driehoek token add NAME --admin`); name the graphs to change instead",
@@ -560,7 +556,7 @@ class Driehoek:
                     trial_dir.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as err:
                     raise storage_error(err, "nothing was written") from err
-                self.store.trial_copy(trial_dir, sparql, targets, private_graphs=visible)
+                self.store.trial_copy(trial_dir, sparql, targets, private_graphs=visible, mentioned=analysis.mentioned)
                 self._try_update(trial_dir, sparql)
                 if not checked and principal is not None and not principal.admin:
                     raise BadRequest("driehoek's update parser cannot read this update (syntax beyond SPARQL "
@@ -575,6 +571,27 @@ class Driehoek:
                 shutil.rmtree(trial_dir, ignore_errors=True)
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
+
+    def analyse_update(self, sparql: str) -> validation.UpdateAnalysis:
+        """What an update may touch (graphs, dataset-wide operations, IRIs), read by rdflib's parser in a
+        validation worker: about a millisecond per triple, under DRIEHOEK_VALIDATION_TIMEOUT and
+        DRIEHOEK_VALIDATION_MEMORY, never in a server thread."""
+        from .errors import PayloadTooLarge, ValidationTimeout
+        from .shacl_workers import ValidationJob
+
+        job = ValidationJob(b"", b"", "update", update=sparql, base_iri=self.settings.base_iri)
+        try:
+            (analysis,) = self.validation_pool().run([job])
+        except ValidationTimeout as err:
+            raise QueryTimeout(f"reading the update took longer than {self.settings.validation_timeout:g} s "
+                               "(DRIEHOEK_VALIDATION_TIMEOUT); nothing was written. Send large data with the "
+                               "Graph Store Protocol (PUT/POST /graph-store) instead",
+                               timeout_seconds=self.settings.validation_timeout) from err
+        except PayloadTooLarge as err:
+            raise PayloadTooLarge("the update is too large to read within DRIEHOEK_VALIDATION_MEMORY; nothing was "
+                                  "written. Send large data with the Graph Store Protocol instead") from err
+        assert isinstance(analysis, validation.UpdateAnalysis)
+        return analysis
 
     def _try_update(self, trial_dir: Path, sparql: str) -> None:
         """Run an update on the checkpoint in `trial_dir` in a child process, under the query time

@@ -5,7 +5,7 @@ and ~140 s in the server, whose memory then stayed grown). So the gate serialise
 (the upload and its context from the store, as N-Quads) and a worker process does the rest: it builds
 the rdflib graph, runs pyshacl and sends back the results and the report as N-Triples.
 
-Each worker is started with the "spawn" method (never fork the threaded server holding RocksDB), caps
+Each worker is forked from a forkserver (never from the threaded server holding RocksDB), caps
 its own address space (RLIMIT_AS, DRIEHOEK_VALIDATION_MEMORY), has no network where the kernel allows
 it, and imports pyshacl and parses the shapes once, so a write pays only for its own data. A
 validation past DRIEHOEK_VALIDATION_TIMEOUT has its workers killed (SIGKILL, then joined) before the
@@ -38,7 +38,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CONTEXT = multiprocessing.get_context("spawn")  # never fork a threaded server holding RocksDB
+# Never fork the threaded server holding RocksDB: workers are forked from a forkserver, a fresh
+# single-threaded interpreter that has imported rdflib and pyshacl once (a worker starts in some 25 ms
+# instead of 1 s), and that is the workers' parent, so they are no children of the server's that
+# anything might take for its query workers.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["driehoek.validation"])
 
 STARTUP_SECONDS = 60.0  # a worker imports pyshacl and parses the shapes: ~1 s on an idle machine
 RETIRE_GROWTH_MIB = 128  # a worker whose peak memory grew this much past its start is replaced after its job
@@ -52,6 +57,8 @@ class ValidationJob:
     context: bytes  # N-Triples: what the store (or the rest of the upload) says about what they point at
     source: str  # how reports name the input
     triples: int = 0  # the upload's size, for progress
+    update: str | None = None  # instead of a validation: a SPARQL Update to analyse (validation.analyse_update)
+    base_iri: str | None = None  # for the update's relative IRIs
 
 
 # (results, the sh:ValidationReport as N-Triples)
@@ -88,7 +95,10 @@ def _worker_main(conn: Connection, memory_mib: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            outcome = validation.validate_payload(job.upload, job.context, job.source)
+            if job.update is not None:  # rdflib's update parser: seconds on a large update, so here
+                outcome = validation.analyse_update(job.update, job.base_iri)  # type: ignore[assignment]
+            else:
+                outcome = validation.validate_payload(job.upload, job.context, job.source)
         except MemoryError:
             outcome = None
         except DriehoekError as err:  # about the input: the caller raises it again

@@ -728,7 +728,8 @@ class EmbeddedStore:
                 shutil.rmtree(target, ignore_errors=True)
                 raise self._failed(err, f"no backup was written to {target}") from err
 
-    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = (),
+                   mentioned: Iterable[str] = ()) -> None:
         """A copy of the store to try an update on (`targets`: the graphs it may change, from
         validation.update_targets): here a checkpoint of everything, which costs milliseconds (one
         store holds no private graph of anyone else's: SplitStore keeps them apart)."""
@@ -1091,7 +1092,8 @@ class SplitStore:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
 
-    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = ()) -> None:
+    def trial_copy(self, target: Path, sparql: str, targets: set[str], private_graphs: Iterable[str] = (),
+                   mentioned: Iterable[str] = ()) -> None:
         """A copy to try an update on: a checkpoint of the public store, plus the private graphs the
         writer may see (its own), so the update can neither read nor touch anyone else's."""
         self.public.backup(target)

@@ -533,20 +533,25 @@ def report_json(report: Report) -> str:
 __all__ = ["DH", "Report", "Result", "validate", "report_json", "INFERENCE"]
 
 
-ALL_GRAPHS = "*"  # an update that may touch any graph (GRAPH ?g templates, CLEAR ALL, ...)
-DEFAULT = ""  # the default graph
-
-
-def mentioned_iris(sparql: str, base_iri: str | None = None) -> set[str]:
-    """Every IRI a SPARQL Update names (prefixes expanded, relative IRIs resolved): a superset of the
-    graphs it names in GRAPH, WITH, USING and the graph management operations."""
+def _translate_update(sparql: str, base_iri: str | None) -> Any:
+    """rdflib's algebra of a SPARQL Update; ValueError when it does not parse."""
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        update = translateUpdate(parseUpdate(sparql), base=base_iri)
+        return translateUpdate(parseUpdate(sparql), base=base_iri)
     except Exception as err:  # rdflib raises pyparsing errors of several kinds
         raise ValueError(str(err)) from err
+
+
+ALL_GRAPHS = "*"  # an update that may touch any graph (GRAPH ?g templates, CLEAR ALL, ...)
+DEFAULT = ""  # the default graph
+
+
+def mentioned_iris(sparql: str, base_iri: str | None = None, translated: Any = None) -> set[str]:
+    """Every IRI a SPARQL Update names (prefixes expanded, relative IRIs resolved): a superset of the
+    graphs it names in GRAPH, WITH, USING and the graph management operations."""
+    update = translated if translated is not None else _translate_update(sparql, base_iri)
     found: set[str] = set()
     seen: set[int] = set()
 
@@ -569,17 +574,11 @@ def mentioned_iris(sparql: str, base_iri: str | None = None) -> set[str]:
     return found
 
 
-def update_targets(sparql: str, base_iri: str | None = None) -> set[str]:
+def update_targets(sparql: str, base_iri: str | None = None, translated: Any = None) -> set[str]:
     """The graphs a SPARQL Update may change: IRIs, DEFAULT ("") or ALL_GRAPHS ("*").
 
     `base_iri` resolves relative graph IRIs as the store will (<graph/x> is {base}graph/x)."""
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        update = translateUpdate(parseUpdate(sparql), base=base_iri)
-    except Exception as err:  # rdflib raises pyparsing errors of several kinds
-        raise ValueError(str(err)) from err
+    update = translated if translated is not None else _translate_update(sparql, base_iri)
     targets: set[str] = set()
 
     def part(node: Any, key: str) -> Any:
@@ -629,16 +628,10 @@ def update_targets(sparql: str, base_iri: str | None = None) -> set[str]:
     return targets
 
 
-def dataset_wide_operations(sparql: str, base_iri: str | None = None) -> list[str]:
+def dataset_wide_operations(sparql: str, base_iri: str | None = None, translated: Any = None) -> list[str]:
     """The operations of a SPARQL Update that act on the whole dataset (CLEAR/DROP ALL, NAMED or
     DEFAULT), as written, e.g. ["DROP ALL"]: they need an admin token. ValueError if it does not parse."""
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        update = translateUpdate(parseUpdate(sparql), base=base_iri)
-    except Exception as err:  # rdflib raises pyparsing errors of several kinds
-        raise ValueError(str(err)) from err
+    update = translated if translated is not None else _translate_update(sparql, base_iri)
     found = []
     for op in getattr(update, "algebra", ()):
         if op.name in ("Clear", "Drop"):
@@ -646,3 +639,33 @@ def dataset_wide_operations(sparql: str, base_iri: str | None = None) -> list[st
             if target in ("ALL", "NAMED", "DEFAULT"):
                 found.append(f"{op.name.upper()} {target}")
     return found
+
+
+@dataclass(frozen=True)
+class UpdateAnalysis:
+    """What a SPARQL Update may touch, read by rdflib's parser (see analyse_update)."""
+
+    targets: frozenset[str]  # as update_targets
+    wide: tuple[str, ...]  # as dataset_wide_operations
+    mentioned: frozenset[str]  # as mentioned_iris
+    error: str | None = None  # rdflib could not read it: targets is {ALL_GRAPHS}, the rest empty
+
+
+def analyse_update(sparql: str, base_iri: str | None = None) -> UpdateAnalysis:
+    """update_targets, dataset_wide_operations and mentioned_iris from one parse. Meant for a
+    validation worker (single-threaded, killable): rdflib's parser takes about a millisecond per
+    triple, too long for a server thread. The order of triples in patterns does not matter here and
+    rdflib's reordering of them is quadratic, so this process skips it while it translates."""
+    from rdflib.plugins.sparql import algebra
+
+    original = algebra.reorderTriples
+    algebra.reorderTriples = list  # type: ignore[assignment]
+    try:
+        update = _translate_update(sparql, base_iri)
+        return UpdateAnalysis(frozenset(update_targets(sparql, base_iri, update)),
+                              tuple(dataset_wide_operations(sparql, base_iri, update)),
+                              frozenset(mentioned_iris(sparql, base_iri, update)))
+    except ValueError as err:
+        return UpdateAnalysis(frozenset({ALL_GRAPHS}), (), frozenset(), str(err))
+    finally:
+        algebra.reorderTriples = original
