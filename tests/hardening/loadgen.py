@@ -34,8 +34,9 @@ def content(graph: str, version: int, triples: int = TRIPLES) -> str:
 
 
 def prepare(data_dir: Path) -> str:
-    """A data directory with version 0 of every graph; returns a steward token."""
-    token = make_data_dir(data_dir)
+    """A data directory with version 0 of every graph; returns an admin's token (the writers' mix
+    includes a TriG PUT of several graphs at once, a dataset-wide operation)."""
+    token = make_data_dir(data_dir, admin=True)
     cli = Cli(data_dir)
     for graph in (V, A, B, U):
         path = data_dir.parent / f"{graph.rsplit('/', 1)[1]}-0.nt"
