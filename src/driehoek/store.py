@@ -362,30 +362,10 @@ class EmbeddedStore:
                progress: Callable[[int], None] | None = None) -> CommitResult:
         """Apply all writes as one transaction; either every graph is new or every graph is old."""
         with self._lock:
-            staged: list[ox.NamedNode] = []
             if bulk and len(writes) == 1 and writes[0].mode == "create" and isinstance(writes[0].graph, ox.NamedNode):
                 return self._bulk_create(writes[0], activity, progress)
-            try:
-                for write in writes:
-                    if write.mode == "delete":
-                        continue
-                    write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
-                    staged.append(write.staged)
-                    write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
-                for write in writes:
-                    if write.mode == "create" and self.graph_exists(write.graph):
-                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
-                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
-                self._store.update(self._commit_update(writes, activity))
-            except BaseException as err:
-                for graph in staged:
-                    try:
-                        self._store.remove_graph(graph)
-                    except OSError:  # disk full: `open` drops leftover staging graphs
-                        log.warning("could not drop %s now; it goes when the store next opens", graph.value)
-                if isinstance(err, OSError):
-                    raise self._failed(err, "nothing was written") from err
-                raise
+            self._staged(writes, lambda _staged: self._store.update(self._commit_update(writes, activity)),
+                         bulk=bulk, progress=progress)
             try:
                 self._store.flush()
             except OSError as err:
@@ -394,41 +374,50 @@ class EmbeddedStore:
             etags = {g: self.etag(g) for g in graphs}
             return CommitResult(activity.id, graphs, etags)
 
+    def _staged(self, writes: list[GraphWrite], then: Callable[[list[ox.NamedNode]], None], *, bulk: bool = False,
+                progress: Callable[[int], None] | None = None) -> None:
+        """Stage every write into a staging graph of its own, check that the ones that create a graph
+        may, then call `then` with the staging graphs; on any failure drop what was staged."""
+        staged: list[ox.NamedNode] = []
+        try:
+            for write in writes:
+                if write.mode == "delete":
+                    continue
+                write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
+                staged.append(write.staged)
+                write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
+            for write in writes:
+                if write.mode == "create" and self.graph_exists(write.graph):
+                    raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
+                                   "explicitly (--replace, or PUT)", graph=_name(write.graph))
+            then(staged)
+        except BaseException as err:
+            for graph in staged:
+                try:
+                    self._store.remove_graph(graph)
+                except OSError:  # disk full: `open` drops leftover staging graphs
+                    log.warning("could not drop %s now; it goes when the store next opens", graph.value)
+            if isinstance(err, OSError):
+                raise self._failed(err, "nothing was written") from err
+            raise
+
     # -- the private side of a two-phase commit (SplitStore) ------------------------------------
 
     def prepare(self, writes: list[GraphWrite], activity: Activity) -> None:
         """Stage writes and keep the update that commits them as *pending*: `finish` runs it once the
         public store's part of the same write has committed, `abort` drops it. A kill in between leaves
         the pending record (and its staging graphs, which `open` keeps); SplitStore.settle decides."""
+        act = ox.NamedNode(activity.id)
+
+        def keep_pending(staged: list[ox.NamedNode]) -> None:
+            marker = [ox.Quad(act, ox.NamedNode(DH + "pendingUpdate"),
+                              ox.Literal(self._commit_update(writes, activity)), self.pending_graph)]
+            marker += [ox.Quad(act, ox.NamedNode(DH + "pendingStaged"), graph, self.pending_graph) for graph in staged]
+            self._store.extend(marker)
+            self._store.flush()
+
         with self._lock:
-            staged: list[ox.NamedNode] = []
-            try:
-                for write in writes:
-                    if write.mode == "delete":
-                        continue
-                    write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
-                    staged.append(write.staged)
-                    write.triples = self._stage(write.staged, write.quads, bulk=False, progress=None)
-                for write in writes:
-                    if write.mode == "create" and self.graph_exists(write.graph):
-                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
-                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
-                act = ox.NamedNode(activity.id)
-                marker = [ox.Quad(act, ox.NamedNode(DH + "pendingUpdate"),
-                                  ox.Literal(self._commit_update(writes, activity)), self.pending_graph)]
-                marker += [ox.Quad(act, ox.NamedNode(DH + "pendingStaged"), graph, self.pending_graph)
-                           for graph in staged]
-                self._store.extend(marker)
-                self._store.flush()
-            except BaseException as err:
-                for graph in staged:
-                    try:
-                        self._store.remove_graph(graph)
-                    except OSError:
-                        log.warning("could not drop %s now; it goes when the store next opens", graph.value)
-                if isinstance(err, OSError):
-                    raise self._failed(err, "nothing was written") from err
-                raise
+            self._staged(writes, keep_pending)
 
     def pending(self) -> list[str]:
         """Activities prepared here whose commit is not finished or aborted yet."""
