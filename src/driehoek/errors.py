@@ -153,3 +153,16 @@ class ValidationTimeout(QueryTimeout):
     """The SHACL gate was stopped at its time limit (DRIEHOEK_VALIDATION_TIMEOUT); nothing was written."""
 
     code = "validation_timeout"
+
+
+def rebuild_error(payload: tuple[str, str, dict[str, Any]]) -> DriehoekError:
+    """A typed error sent over a pipe by a worker process as (class name, message, details), raised
+    again on this side (an unknown name becomes a plain DriehoekError)."""
+    name, message, details = payload
+    cls = globals().get(name, DriehoekError)
+    if not (isinstance(cls, type) and issubclass(cls, DriehoekError)):
+        cls = DriehoekError
+    try:
+        return cls(message, **details)
+    except TypeError:
+        return DriehoekError(message)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from .errors import DriehoekError, PayloadTooLarge, ServiceUnavailable, ValidationTimeout
+from .errors import DriehoekError, PayloadTooLarge, ServiceUnavailable, ValidationTimeout, rebuild_error
 
 if TYPE_CHECKING:
     from .validation import Result
@@ -289,7 +289,7 @@ class ValidationPool:
                         raise self._too_large(finished)
                     if status == "error":
                         self._release(worker)
-                        raise _rebuild_error(payload)
+                        raise rebuild_error(payload)
                     outcome, grown = payload
                     self._release(worker, retire=grown)
                     outcomes.append(outcome)
@@ -323,20 +323,6 @@ class ValidationPool:
             worker.kill()
             with self._lock:
                 self._workers -= 1
-
-
-def _rebuild_error(payload: tuple[str, str, dict[str, Any]]) -> DriehoekError:
-    """The worker's typed error, raised again on this side of the pipe."""
-    from . import errors
-
-    name, message, details = payload
-    cls = getattr(errors, name, DriehoekError)
-    if not (isinstance(cls, type) and issubclass(cls, DriehoekError)):
-        cls = DriehoekError
-    try:
-        return cls(message, **details)
-    except TypeError:
-        return DriehoekError(message)
 
 
 def pool_size() -> int:

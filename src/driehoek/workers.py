@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import formats
-from .errors import BadRequest, DriehoekError, NotAcceptable, QueryTimeout, ServiceUnavailable
+from .errors import BadRequest, DriehoekError, NotAcceptable, QueryTimeout, ServiceUnavailable, rebuild_error
 
 log = logging.getLogger(__name__)
 
@@ -426,7 +426,7 @@ class QueryPool:
                     "long to parse); narrow the query down and try again") from None
             healthy = True
             if status == "error":
-                raise _rebuild_error(payload)
+                raise rebuild_error(payload)
             return payload
         finally:
             self._release(worker, started, healthy=healthy, heavy=heavy)
@@ -529,16 +529,3 @@ class QueryPool:
                 self._idle.get_nowait().kill()
             except queue.Empty:
                 break
-
-
-def _rebuild_error(payload: tuple[str, str, dict[str, Any]]) -> DriehoekError:
-    from . import errors
-
-    name, message, details = payload
-    cls = getattr(errors, name, DriehoekError)
-    if not (isinstance(cls, type) and issubclass(cls, DriehoekError)):
-        cls = DriehoekError
-    try:
-        return cls(message, **details)
-    except TypeError:
-        return DriehoekError(message)
