@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     from .web import caching
 
     caching.init_app(app)
+    from .web import slots
+
+    slots.init_app(app)  # after caching: a 304 takes no page slot
 
     app.register_blueprint(api.bp)
     app.register_blueprint(sparql.bp)

@@ -10,9 +10,12 @@ A `param` line names a variable that callers may bind (iri, string, date or inte
 Values are bound with pyoxigraph's `substitutions`, which binds a variable only where the query
 projects it: every parameter is therefore in the SELECT clause of its query.
 
-Named queries are the server's own fixed queries, so they run in-process on the newest snapshot
-(DESIGN §3); the caller's part is limited to parameter values, each checked by `Param.term`. The
-default graph is the union of the snapshot's graphs minus the withdrawn ones, as for /sparql.
+Over HTTP a named query runs in a query worker like any /sparql query, under the same time limit
+(`worker_substitutions` binds its parameters there, `read_table` reads its answer back for the HTML
+table): one of them can take long on a large store, and downloads of it once held every server
+thread. The CLI and the report run them in-process (`execute`, `run`, `serialize`). Either way the
+caller's part is limited to parameter values, each checked by `Param.term`, and the default graph is
+the union of the snapshot's graphs minus the withdrawn ones, as for /sparql.
 """
 
 from __future__ import annotations
@@ -296,18 +299,47 @@ def run(named: NamedQuery, store: ox.Store, params: dict[str, str], *, withdrawn
         limit: int | None = None, base_iri: str | None = None) -> Table:
     """Run a named query and collect typed rows, at most `limit` of them (None: all)."""
     results = execute(named, store, params, withdrawn=withdrawn, base_iri=base_iri)
-    variables = [v.value for v in results.variables]
-    table = Table(variables, limit=limit)
     try:
-        for solution in results:
-            if limit is not None and len(table.rows) >= limit:
-                table.truncated = True
-                break
-            table.rows.append([None if solution[v] is None else Cell.from_term(solution[v])
-                               for v in variables])
+        return _table(results, limit)
     except (OSError, RuntimeError) as err:  # some errors surface only while iterating
         raise BadRequest(f"query {named.name} failed: {err}") from err
+
+
+def read_table(named: NamedQuery, results: IO[bytes], *, limit: int | None = None) -> Table:
+    """The typed rows of a named query's answer in SPARQL results JSON (as a query worker writes it),
+    at most `limit` of them (None: all); the rest of the answer is not read."""
+    try:
+        solutions = ox.parse_query_results(results, ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise BadRequest(f"query {named.name} is not a SELECT query")
+        return _table(solutions, limit)
+    except (SyntaxError, OSError) as err:
+        raise BadRequest(f"the answer of query {named.name} cannot be read: {err}") from err
+
+
+def _table(results: ox.QuerySolutions, limit: int | None) -> Table:
+    variables = [v.value for v in results.variables]
+    table = Table(variables, limit=limit)
+    for solution in results:
+        if limit is not None and len(table.rows) >= limit:
+            table.truncated = True
+            break
+        table.rows.append([None if solution[v] is None else Cell.from_term(solution[v]) for v in variables])
     return table
+
+
+def worker_substitutions(named: NamedQuery, params: dict[str, str]) -> tuple[tuple[str, str, str, str], ...]:
+    """The parameters bound as a query worker takes them (workers.QueryJob.substitutions):
+    (variable, kind, value, datatype or language) with kind "iri", "lang" or "literal"."""
+    bound = []
+    for variable, term in named.substitutions(params).items():
+        if isinstance(term, ox.NamedNode):
+            bound.append((variable.value, "iri", term.value, ""))
+        elif term.language:
+            bound.append((variable.value, "lang", term.value, term.language))
+        else:
+            bound.append((variable.value, "literal", term.value, term.datatype.value))
+    return tuple(bound)
 
 
 def serialize(named: NamedQuery, store: ox.Store, params: dict[str, str], fmt: formats.Format,

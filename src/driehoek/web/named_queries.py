@@ -5,26 +5,31 @@ its parameters from the query string (`?org=...`) and shows an HTML table; `/que
 `.csv` (also `.tsv`, `.xml`) give every row in a SPARQL results format. The HTML table stops at
 HTML_ROW_CAP rows and says so; the downloads are never capped.
 
-Named queries are the server's own fixed queries: they run in-process on the newest snapshot
-(DESIGN §3), on the union of its graphs minus the withdrawn ones; callers only choose parameter
-values, each checked against its kind (queries.Param.term) before it is bound.
+Named queries are the server's own fixed queries, but one of them can still take long on a large
+store: each runs in the query worker pool like a /sparql query (DESIGN §3), under the same time limit
+(DRIEHOEK_QUERY_TIMEOUT: past it, 503 with Retry-After), on the union of the snapshot's graphs minus
+the withdrawn ones. A download streams the worker's spooled result as it is; the HTML page reads the
+first rows of a JSON result back into its table. Callers only choose parameter values, each checked
+against its kind (queries.Param.term) before it is bound. A request holds a page slot while it
+waits for its answer, so that named queries never hold every server thread, and at most all but one
+of the query workers run named queries at once, so that they never starve light /sparql queries
+(web/slots.py).
 """
 
 from __future__ import annotations
 
-import tempfile
+import io
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import formats, negotiation, pages, queries
 from ..config import Settings
-from ..errors import BadRequest, NotAcceptable, NotFound
-from ..service import Driehoek
+from ..errors import BadRequest, NotAcceptable, NotFound, QueryTimeout
+from ..workers import QueryOutcome
+from . import slots
 from .i18n import current_language
 
 bp = Blueprint("named_queries", __name__, template_folder="templates")
@@ -34,12 +39,7 @@ HTML_ROW_CAP = 1000
 # `lang` parameter and is ignored by the others.
 UI_PARAMS = ("lang",)
 SUFFIXES = {f.name: f for f in formats.RESULTS_FORMATS}  # .json .csv .tsv .xml
-SPOOL_IN_MEMORY = 1 << 20  # bytes of a download kept in memory before it spills to a temporary file
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
-
-
-def _service() -> Driehoek:
-    return current_app.extensions["driehoek"]
 
 
 def _settings() -> Settings:
@@ -94,12 +94,9 @@ def show(name: str) -> ResponseReturnValue:
             raise NotAcceptable("a named query is available as text/html or as SPARQL results: "
                                 + ", ".join(f.media_type for f in formats.RESULTS_FORMATS))
     given = _given(named)
-    service = _service()
-    store = service.snapshot()
-    withdrawn = service.withdrawn_graphs(store)
     if fmt is formats.HTML:
-        return _page(named, given, store, withdrawn)
-    return _download(named, given, store, withdrawn, fmt)
+        return _page(named, given)
+    return _download(named, given, fmt)
 
 
 def _given(named: queries.NamedQuery) -> dict[str, str]:
@@ -117,26 +114,27 @@ def _given(named: queries.NamedQuery) -> dict[str, str]:
     return given
 
 
-def _download(named: queries.NamedQuery, given: dict[str, str], store: Any, withdrawn: list[str],
-              fmt: formats.Format) -> Response:
-    """Every row, serialised by pyoxigraph; spooled so that a large answer need not sit in memory."""
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+def _run(named: queries.NamedQuery, params: dict[str, str], fmt: formats.Format) -> QueryOutcome:
+    """Run a named query in a query worker within DRIEHOEK_QUERY_TIMEOUT; its result is spooled."""
+    pool = current_app.extensions["driehoek.pool"]
     try:
-        queries.serialize(named, store, given, fmt, spool, withdrawn=withdrawn, base_iri=_settings().base_iri)
-        size = spool.tell()
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
+        with slots.named_query_lane().held():  # never every worker: light /sparql queries keep one
+            return pool.run(named.text, formats_by_kind={"solutions": fmt},
+                            substitutions=queries.worker_substitutions(named, params),
+                            base_iri=_settings().base_iri)
+    except QueryTimeout as err:
+        raise QueryTimeout(f"the named query {named.name} was stopped after its time limit of "
+                           f"{pool.timeout:g} s; try narrower parameters, or again later",
+                           timeout_seconds=pool.timeout) from err
 
-    def chunks() -> Iterator[bytes]:
-        with spool:
-            while block := spool.read(1 << 16):
-                yield block
 
-    response = Response(chunks(), content_type=fmt.content_type)
-    response.content_length = size
-    response.call_on_close(spool.close)  # also when the body is never read (HEAD, a dropped client)
+def _download(named: queries.NamedQuery, given: dict[str, str], fmt: formats.Format) -> Response:
+    """Every row, serialised by pyoxigraph in a query worker, streamed from its spool."""
+    outcome = _run(named, given, fmt)
+    response = Response(outcome.data if outcome.data is not None else outcome.stream(),
+                        content_type=fmt.content_type)
+    response.content_length = outcome.size
+    response.call_on_close(outcome.discard)  # also when the body is never read (HEAD, a dropped client)
     if fmt is formats.RESULTS_CSV or fmt is formats.RESULTS_TSV:
         response.headers["Content-Disposition"] = f'inline; filename="{named.name}{fmt.suffix}"'
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -155,14 +153,19 @@ class Shown:
     external: bool = False
 
 
-def _page(named: queries.NamedQuery, given: dict[str, str], store: Any, withdrawn: list[str]) -> Response:
+def _page(named: queries.NamedQuery, given: dict[str, str]) -> Response:
     """The HTML page: the form, the first HTML_ROW_CAP rows, the query text and the downloads."""
     values = named.values(given)
     if "lang" in values and not given.get("lang"):
         values["lang"] = current_language()  # labels follow the page's language unless asked otherwise
     effective = {k: v for k, v in values.items() if v}
     base_iri = _settings().base_iri
-    table = queries.run(named, store, effective, withdrawn=withdrawn, limit=HTML_ROW_CAP, base_iri=base_iri)
+    outcome = _run(named, effective, formats.RESULTS_JSON)
+    try:
+        with io.BytesIO(outcome.data) if outcome.data is not None else open(outcome.path, "rb") as answer:
+            table = queries.read_table(named, answer, limit=HTML_ROW_CAP)
+    finally:
+        outcome.discard()
     columns = table.columns(hidden=named.param_names())
     rows = [[_shown(table, row, column, base_iri) for column in columns] for row in table.rows]
     inlined = named.with_values(effective)
