@@ -282,3 +282,175 @@ def test_health_says_the_query_workers_have_no_network(site: tuple[Steward, Stew
     steward, _other, _admin = site
     _select(steward, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")  # a worker has run a query, so the pool knows
     assert requests.get(steward.url + "/health", timeout=30).json()["query_network_isolation"] is True
+
+
+# -- found in review: older stores and dumps, a failed finish, other spellings ------------------------------
+
+def _old_store_with_a_private_graph(data_dir: Path, canary: str) -> ox.NamedNode:
+    """An older driehoek's one store: a private graph written by steward-a, its records in {base}graph/meta."""
+    from driehoek.store import EmbeddedStore
+
+    old = EmbeddedStore(data_dir, BASE)
+    graph = ox.NamedNode(GRAPHS + f"private/{canary}-graph")
+    quad = ox.Quad(ox.NamedNode("http://example.org/m"), ox.NamedNode("http://example.org/name"), ox.Literal("x"))
+    old.commit([GraphWrite(graph, "create", [quad])], Activity("put", "steward-a", f"{canary}-upload.ttl"))
+    old.close()
+    return graph
+
+
+@pytest.mark.embedded_only("the embedded store's files on disk")
+def test_migration_moves_the_records_of_private_writes_too(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    _old_store_with_a_private_graph(data_dir, "kanarieMIG")
+    split = SplitStore(data_dir, BASE)
+    try:
+        assert not [q for q in split.public.raw.quads_for_pattern(None, None, None, None) if "kanarieMIG" in str(q)]
+        split.publish_snapshot()
+    finally:
+        split.close()
+    assert _files_holding(data_dir / "snapshots", b"kanarieMIG") == []
+
+
+@pytest.mark.embedded_only("restores an embedded store's dump into an embedded store")
+def test_an_older_dump_restores_with_its_private_graphs_private(tmp_path: Path) -> None:
+    from driehoek import formats
+    from driehoek.store import EmbeddedStore
+
+    graph = _old_store_with_a_private_graph(tmp_path / "old", "kanarieDMP")
+    old = EmbeddedStore(tmp_path / "old", BASE)
+    dump = tmp_path / "old.nq"
+    old.dump(dump, formats.NQUADS)
+    old.close()
+    data_dir = tmp_path / "var"
+    assert Cli(data_dir)("restore", str(dump)).exit_code == 0
+    other = add_token(data_dir, "steward-b")
+    owner = add_token(data_dir, "steward-a")
+    with running(data_dir) as server:
+        assert Steward(server, other).get(graph.value, token=True).status_code == 404
+        assert Steward(server, owner).get(graph.value, token=True).status_code == 200  # its owner, by provenance
+    assert [p for p in _files_holding(data_dir / "store", b"kanarieDMP") if p.suffix == ".sst"] == []
+    assert _files_holding(data_dir / "snapshots", b"kanarieDMP") == []
+
+
+class _FailingFinish:
+    """The private store's RocksDB, failing (disk full) on the update that finishes a pending write."""
+
+    def __init__(self, real: ox.Store) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def update(self, text: str, *args: object, **kwargs: object) -> None:
+        if "graph/pending" in text and "DELETE WHERE" in text and "pendingUpdate" not in text:
+            import errno
+
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.real.update(text, *args, **kwargs)
+
+
+@pytest.mark.embedded_only("injects a disk-full error into the embedded private store")
+def test_a_failed_finish_never_undoes_a_later_write(tmp_path: Path) -> None:
+    from driehoek.errors import DriehoekError
+
+    def quad(value: str) -> ox.Quad:
+        return ox.Quad(ox.NamedNode("http://example.org/m"), ox.NamedNode("http://example.org/v"), ox.Literal(value))
+
+    def values(store: SplitStore, graph: ox.NamedNode) -> list[str]:
+        return sorted(q.object.value for q in store.quads(graph))
+
+    data_dir = tmp_path / "var"
+    store = SplitStore(data_dir, BASE)
+    public, private = ox.NamedNode(GRAPHS + "pub"), ox.NamedNode(GRAPHS + "private/p")
+    store.commit([GraphWrite(private, "replace", [quad("v0")], owner="a")], Activity("put", "a"))
+    store.private._db = _FailingFinish(store.private._db)  # type: ignore[assignment]
+    with pytest.raises(DriehoekError):
+        store.commit([GraphWrite(public, "replace", [quad("pub1")]), GraphWrite(private, "replace", [quad("v1")], owner="a")],
+                     Activity("put", "a"))
+    store.commit([GraphWrite(private, "replace", [quad("v2")], owner="a")], Activity("put", "a"))  # space is back
+    assert values(store, private) == ["v2"] and values(store, public) == ["pub1"]
+    store.close()
+    reopened = SplitStore(data_dir, BASE)
+    try:
+        assert values(reopened, private) == ["v2"]
+    finally:
+        reopened.close()
+
+
+def test_validate_does_not_see_withdrawn_graphs(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    probe = PROBE.replace("secret-org", "withdrawn-org")
+
+    def violations() -> int:
+        response = requests.post(steward.url + "/validate", data=probe.encode(), headers={"Content-Type": "text/turtle"},
+                                 timeout=120)
+        return len([r for r in response.json()["results"] if r["severity"] == "violation"])
+
+    before = violations()
+    graph = GRAPHS + "trust/retracted-org"
+    assert steward.put(graph, "<http://example.org/withdrawn-org> a <http://www.w3.org/ns/org#Organization> .").status_code == 201
+    assert violations() == before - 1
+    assert requests.post(steward.url + "/withdraw", data={"graph": graph, "reason": "test"}, headers=steward.auth,
+                         timeout=60).status_code == 200
+    assert violations() == before
+
+
+def test_a_template_writing_any_graph_needs_an_admin(site: tuple[Steward, Steward, Steward]) -> None:
+    steward, _other, _admin = site
+    before = _triples(steward)
+    wipe = steward.update(f'DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
+                          f'FILTER(!STRSTARTS(STR(?g), "{GRAPHS}ontology")) }}')
+    assert wipe.status_code == 403 and "admin" in wipe.json()["message"], wipe.text
+    assert _triples(steward) == before
+
+
+def test_dropping_another_stewards_private_graph_tells_nothing(site: tuple[Steward, Steward, Steward]) -> None:
+    owner, other, _admin = site
+    assert owner.put(GRAPHS + "private/klokkenluiders", '<http://example.org/x> <http://example.org/y> "z" .').status_code == 201
+    taken = other.update(f"DROP SILENT GRAPH <{GRAPHS}private/klokkenluiders>")
+    free = other.update(f"DROP SILENT GRAPH <{GRAPHS}private/no-such-graph>")
+    assert taken.status_code == free.status_code == 200
+    assert owner.get(GRAPHS + "private/klokkenluiders", token=True).status_code == 200  # untouched
+
+
+@pytest.mark.parametrize("how", ["put", "update", "validate"])
+def test_quoted_triples_are_a_clear_400(site: tuple[Steward, Steward, Steward], how: str) -> None:
+    steward, _other, _admin = site
+    body = "<< <http://example.org/b> <http://example.org/c> <http://example.org/d> >> <http://example.org/e> <http://example.org/f> ."
+    if how == "put":
+        response = steward.put(GRAPHS + "trust/star", body)
+    elif how == "update":
+        response = steward.update(f"INSERT DATA {{ GRAPH <{GRAPHS}trust/star> {{ {body[:-1]} }} }}")
+    else:
+        response = requests.post(steward.url + "/validate", data=body.encode(), headers={"Content-Type": "text/turtle"},
+                                 timeout=60)
+    assert response.status_code == 400, response.text
+    # an update with one is refused before it runs: SPARQL 1.1 has no quoted triples, so the update
+    # parser cannot check it
+    assert ("RDF-star" if how != "update" else "cannot check") in response.json()["message"]
+
+
+@pytest.mark.embedded_only("renames the embedded store's directories")
+@pytest.mark.parametrize("killed_after", ["old moved aside", "fresh in place"])
+def test_a_rebuild_killed_half_way_keeps_the_store(tmp_path: Path, killed_after: str) -> None:
+    from driehoek.store import EmbeddedStore
+
+    data_dir = tmp_path / "var"
+    store = EmbeddedStore(data_dir, BASE)
+    quad = ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("kept"),
+                   ox.NamedNode(GRAPHS + "g"))
+    store.raw.add(quad)
+    store.close()
+    # what `rebuild` leaves when killed between its steps: a complete fresh copy, the old one moved aside
+    import shutil
+
+    shutil.copytree(data_dir / "store", data_dir / "store.rebuild")
+    (data_dir / "store").rename(data_dir / "store.old")
+    if killed_after == "fresh in place":
+        (data_dir / "store.rebuild").rename(data_dir / "store")
+    reopened = EmbeddedStore(data_dir, BASE)
+    try:
+        assert list(reopened.quads(quad.graph_name)) == [quad]
+    finally:
+        reopened.close()
+    assert sorted(p.name for p in data_dir.iterdir() if p.name.startswith("store")) == ["store"]

@@ -247,8 +247,8 @@ class Driehoek:
             return
         assert isinstance(graph, ox.NamedNode)
         owner = self.owner_of(graph)
-        if owner is not None and owner != principal.name:
-            raise NotFound(f"no graph {graph.value}")
+        if owner != principal.name and (owner is not None or self.store.graph_exists(graph)):
+            raise NotFound(f"no graph {graph.value}")  # another's, or one with no known owner: admins only
 
     def check_write(self, graph: ox.NamedNode | ox.DefaultGraph, principal: Principal | None) -> str | None:
         """Whether `principal` may write `graph` (403 or 404 otherwise); the owner a private graph gets."""
@@ -289,6 +289,8 @@ class Driehoek:
         private graphs, not even whether an IRI is typed in one."""
         if self._store is None and not self.remote and not self.settings.store_dir.exists():
             return None  # a dry run without a store: no context, and no store created for it
+        # withdrawn graphs are gone for the gate too (an anonymous dry run must not tell what they held)
+        exclude = set(exclude) | set(self.withdrawn_graphs(self.store.raw))
         visible = [g for g in private if g not in exclude]
         private_prefix = self.settings.graph_base + "private/"
 
@@ -318,6 +320,9 @@ class Driehoek:
         """Run the SHACL gate on quads with their context from the store: the public graphs minus
         `exclude`, plus the `private` graphs the writer may see (its own). pyshacl runs in the SHACL
         workers, within DRIEHOEK_VALIDATION_TIMEOUT and DRIEHOEK_VALIDATION_MEMORY."""
+        if any(isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple) for q in quads):
+            raise BadRequest(f"{source}: RDF-star quoted triples (<< ... >>) are not supported here; state the "
+                             "triple itself, or describe it with a node of its own")
         return validation.validate(quads, self._context(exclude, private), source=source,
                                    pool=self.validation_pool())
 
@@ -543,6 +548,8 @@ class Driehoek:
         check_update(sparql)
         analysis = self.analyse_update(sparql)
         targets, wide, checked = set(analysis.targets), list(analysis.wide), analysis.error is None
+        if analysis.error is None and validation.ALL_GRAPHS in targets and not wide:
+            wide = ["a template writing GRAPH ?g (any graph)"]
         if wide and principal is not None and not principal.admin:
             raise Forbidden(f"{', '.join(wide)} acts on the whole dataset: that needs an admin token "
                             "(`driehoek token add NAME --admin`); name the graphs to change instead",
@@ -655,7 +662,10 @@ class Driehoek:
                     continue
                 raise Forbidden(f"graph {name} is reserved for driehoek itself")
             after = set(trial.quads_for_pattern(None, None, None, graph))
-            before = set(self.store.quads(graph))
+            # a private graph the writer may not see was never in the trial: to it, it is empty (a DROP
+            # SILENT of one must not tell whether it exists)
+            hidden = self.is_private(graph) and name not in seen and principal is not None and not principal.admin
+            before = set() if hidden else set(self.store.quads(graph))
             if after == before:
                 continue
             if isinstance(graph, ox.NamedNode):
@@ -697,7 +707,7 @@ class Driehoek:
 
     def withdrawn_graphs(self, store: ox.Store | None = None) -> list[str]:
         """Graphs withdrawn so far (from the metadata of the snapshot, or of `store`)."""
-        target = store or self.snapshot()
+        target = store if store is not None else self.snapshot()
         meta = ox.NamedNode(self.settings.graph_base + "meta")
         return sorted(q.subject.value for q in target.quads_for_pattern(
             None, ox.NamedNode(DH + "withdrawn"), None, meta) if isinstance(q.subject, ox.NamedNode))

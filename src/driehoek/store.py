@@ -124,6 +124,10 @@ def parse(
                 quad = next(iterator)
             except StopIteration:
                 return
+            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+                raise SyntaxErrorInInput(f"{source_name}: RDF-star quoted triples (<< ... >>) are not supported "
+                                         "here; state the triple itself, or describe it with a node of its own",
+                                         source=source_name)
             yield quad
     except SyntaxError as err:
         raise syntax_error(err, source_name) from err
@@ -277,7 +281,17 @@ class EmbeddedStore:
         self._lock = threading.RLock()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._db: ox.Store | None = None
+        self._finish_rebuild()
         self._open()
+
+    def _finish_rebuild(self) -> None:
+        """After a kill during `rebuild`: the fresh store was complete before any rename, so take it
+        if the old one has already been moved aside, else keep the old one; drop the leftovers."""
+        fresh, old = self.path.with_name(self.path.name + ".rebuild"), self.path.with_name(self.path.name + ".old")
+        if not self.path.exists() and old.exists():
+            os.rename(fresh if fresh.exists() else old, self.path)
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
     # -- housekeeping -------------------------------------------------------------------------
 
@@ -333,6 +347,24 @@ class EmbeddedStore:
             leftovers.append(quad.subject)
         if leftovers:
             self._store.flush()
+
+    def rebuild(self) -> None:
+        """Write every quad into a fresh store and put it in this one's place. Deleting quads leaves
+        their strings behind (Oxigraph keeps a string's bytes until the store is rewritten), so this is
+        how a store loses every byte of what was removed from it. Costs a bulk load of the store."""
+        with self._lock:
+            fresh_path = self.path.with_name(self.path.name + ".rebuild")
+            shutil.rmtree(fresh_path, ignore_errors=True)
+            fresh = ox.Store(str(fresh_path))
+            fresh.bulk_extend(self._store.quads_for_pattern(None, None, None, None))
+            fresh.flush()
+            del fresh
+            self._db = None  # releases the RocksDB lock
+            old_path = self.path.with_name(self.path.name + ".old")
+            os.rename(self.path, old_path)
+            os.rename(fresh_path, self.path)
+            shutil.rmtree(old_path, ignore_errors=True)
+            self._open()
 
     def close(self) -> None:
         """Flush and release the store (the RocksDB lock goes with the object)."""
@@ -927,9 +959,13 @@ class SplitStore:
         name) prepared before it and finished after it."""
         public = [w for w in writes if not self.is_private(w.graph)]
         private = [w for w in writes if self.is_private(w.graph)]
-        if not public and (private or self.is_private(activity.source_name)):
-            return self.private.commit(private, activity)  # private only: one transaction there
         with self.lock():
+            # a private part left pending (its finish failed, e.g. on a full disk) lands before anything
+            # else is written: finishing it later could undo a newer write of the same graph
+            if self.private.pending():
+                self.settle()
+            if not public and (private or self.is_private(activity.source_name)):
+                return self.private.commit(private, activity)  # private only: one transaction there
             self.private.prepare(private, activity)
             try:
                 result = self.public.commit(public, activity, bulk=bulk, progress=progress)
@@ -951,26 +987,46 @@ class SplitStore:
                 log.warning("dropping the private part of %s, left pending by an interrupted write", activity_id)
                 self.private.abort(activity_id)
 
+    def _private_records(self, meta: Iterable[ox.Quad]) -> set[ox.Quad]:
+        """Of an older driehoek's metadata (one graph for everything), the quads that are private: the
+        records of private graphs, and of the activities that wrote or withdrew them (their source
+        names and hashes); of an activity that also wrote public graphs, only its links to private ones."""
+        quads = list(meta)
+        links = (PROV + "generated", PROV + "invalidated")
+        touched: dict[str, set[bool]] = {}
+        for quad in quads:
+            if quad.predicate.value in links and isinstance(quad.object, ox.NamedNode):
+                touched.setdefault(str(quad.subject), set()).add(self.is_private(quad.object))
+            elif quad.predicate.value == DH + "sourceName" and self.is_private(quad.object.value):
+                touched.setdefault(str(quad.subject), set()).add(True)  # a withdrawal names its graph here
+        private_activities = {a for a, kinds in touched.items() if kinds == {True}}
+        return {q for q in quads
+                if (isinstance(q.subject, ox.NamedNode) and self.is_private(q.subject))
+                or str(q.subject) in private_activities
+                or (q.predicate.value in links and isinstance(q.object, ox.NamedNode) and self.is_private(q.object))}
+
     def _move_private_graphs(self) -> None:
-        """Move private graphs an older driehoek kept in the one store into the private store, with
-        their records, then compact the public store so its files (and later snapshots) lose the bytes."""
+        """Move what an older driehoek kept of private graphs in the one store (their quads, their
+        records, the activities that wrote them) into the private store, then compact the public
+        store anew so that its files (and later snapshots) keep none of their bytes."""
         public = self.public.raw
         moved = [g for g in public.named_graphs() if isinstance(g, ox.NamedNode) and self.is_private(g)]
-        if not moved:
-            return
         meta = self.public.meta_graph
+        records = self._private_records(public.quads_for_pattern(None, None, None, meta))
+        if not moved and not records:
+            return
         for graph in moved:
-            self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, q.graph_name)
-                                    for q in public.quads_for_pattern(None, None, None, graph))
-            records = list(public.quads_for_pattern(graph, None, None, meta))
-            self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, self.private.meta_graph) for q in records)
-            for quad in records:
-                public.remove(quad)
+            self.private.raw.extend(public.quads_for_pattern(None, None, None, graph))
+        self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, self.private.meta_graph) for q in records)
+        for quad in records:
+            public.remove(quad)
+        for graph in moved:
             public.remove_graph(graph)
         self.private.raw.flush()
         public.flush()
-        public.optimize()
-        log.warning("moved %d private graph(s) into the private store", len(moved))
+        del public
+        self.public.rebuild()  # its files keep no string of what moved
+        log.warning("moved %d private graph(s) and %d record(s) into the private store", len(moved), len(records))
 
     def fix_merge_counts(self, graphs: Iterable[GraphName]) -> None:
         """After a merge the exact count is only known by counting; record it (in each graph's store)."""
@@ -1052,7 +1108,18 @@ class SplitStore:
         ox.serialize(quads, output, fmt.rdf)
 
     def restore_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Bulk-load a dump into the empty stores, each quad into its store (the inverse of `dump`)."""
+        """Bulk-load a dump into the empty stores, each quad into its store (the inverse of `dump`; a
+        dump of an older driehoek's one store is split as opening such a store would)."""
+        meta: list[ox.Quad] = []  # the public metadata graph: small, sorted out at the end
+
+        def set_meta_aside(found: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+            for quad in found:
+                if quad.graph_name == self.public.meta_graph:
+                    meta.append(quad)
+                else:
+                    yield quad
+
+        quads = set_meta_aside(quads)
         batches: dict[bool, list[ox.Quad]] = {False: [], True: []}
         for quad in quads:
             private = quad.graph_name == self.private_meta_graph or self.is_private(quad.graph_name)
@@ -1065,6 +1132,9 @@ class SplitStore:
                 batch.clear()
         for private, batch in batches.items():
             (self.private if private else self.public).raw.bulk_extend(batch)
+        records = self._private_records(meta)
+        self.private.raw.extend(ox.Quad(q.subject, q.predicate, q.object, self.private.meta_graph) for q in records)
+        self.public.raw.extend(q for q in meta if q not in records)
         self.public.raw.flush()
         self.private.raw.flush()
 
