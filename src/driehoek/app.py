@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
         app.extensions["driehoek.pool"] = QueryPool(
             settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
             timeout=settings.query_timeout, memory_mib=settings.query_memory,
-            meta_graph=settings.graph_base + "meta",
+            meta_graph=settings.graph_base + "meta", max_heavy=settings.query_heavy or None,
         )
 
     from .web import api, graphs, i18n, sparql
