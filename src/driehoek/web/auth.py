@@ -21,7 +21,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app, request
 
@@ -42,8 +42,9 @@ _NEEDS_TOKEN = ("this needs a bearer token: Authorization: Bearer <token> "
 class FailureLimiter:
     """Counts failed attempts per client in a sliding window (in memory, per server process)."""
 
-    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -66,7 +67,7 @@ class FailureLimiter:
 
     def check(self, client: str) -> None:
         """TooManyRequests when the client is over the limit."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             failures = self._recent(client, now)
             if len(failures) >= self.limit:
@@ -74,7 +75,7 @@ class FailureLimiter:
 
     def fail(self, client: str) -> None:
         """Record one failed attempt; TooManyRequests when the client was already at the limit."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             failures = self._recent(client, now)
             over = len(failures) >= self.limit
