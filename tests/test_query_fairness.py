@@ -141,3 +141,32 @@ def test_a_light_query_gets_its_answer_with_runaways_in_flight(server: Server, r
             thread.join(DEADLINE)
     # every runaway was stopped with a clear 503 (time limit, or too many long-running queries)
     assert sorted(statuses) == [503] * runaways
+
+
+def test_a_runaway_sent_again_while_the_heavy_lane_is_full_takes_no_worker(data_dir: Path, tmp_path: Path) -> None:
+    """A query that ran long is remembered: sent again while the heavy lane is full, it gets its 503 at
+    once, before it takes a normal-lane worker that light queries need (runaways resent in a loop held
+    those workers 0.25-1 s each)."""
+    pool = _pool(data_dir, tmp_path, workers=1, timeout=15, max_heavy=1)
+    outcome: dict[str, BaseException] = {}
+
+    def first() -> None:
+        try:
+            pool.run(runaway(1), formats_by_kind=JSON)
+        except BaseException as err:  # noqa: BLE001 (stopped by close() below)
+            outcome["first"] = err
+
+    thread = threading.Thread(target=first, daemon=True)
+    thread.start()
+    try:
+        _wait_until(lambda: pool._heavy == 1)  # the first run went long: it holds the heavy lane
+        _wait_until(lambda: pool._idle.qsize() == 1)  # its stand-in is ready in the normal lane
+        refused_before, stand_in = pool.refused_heavy, _pids(pool)
+        with pytest.raises(ServiceUnavailable, match="long-running"):
+            pool.run(runaway(1), formats_by_kind=JSON)
+        assert pool.refused_heavy == refused_before + 1
+        assert _pids(pool) == stand_in  # the same worker waits in the normal lane: none was taken and stopped
+        assert pool.run(LIGHT, formats_by_kind=JSON).read() == b'{"head":{},"boolean":true}'
+    finally:
+        pool.close()
+        thread.join(DEADLINE)

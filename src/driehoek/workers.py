@@ -21,6 +21,7 @@ import queue
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -324,6 +325,18 @@ def _deprioritise(worker: _Worker) -> None:
         pass
 
 
+KNOWN_HEAVY_SECONDS = 600.0  # how long a query that ran long counts as long-running when sent again
+KNOWN_HEAVY_KEPT = 4096  # how many such queries are remembered (a hash each)
+
+
+def _job_key(job: QueryJob) -> str:
+    """What makes a query the same query again: its text, dataset, parameters and base."""
+    import hashlib
+
+    return hashlib.sha256(repr((job.sparql, job.default_graphs, job.named_graphs, job.exclude_from_default,
+                                job.substitutions, job.base_iri)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class QueryPool:
     """Worker processes in two lanes, so that heavy queries never starve light ones.
 
@@ -361,6 +374,9 @@ class QueryPool:
         self._waiting = 0  # callers waiting for a normal-lane worker
         self.killed = 0  # workers stopped at the time limit or lost, since start
         self.refused_heavy = 0  # queries stopped because the heavy lane was full, since start
+        # queries (text and dataset) that ran long lately: sent again, they go to the heavy lane at once,
+        # or get their 503 at once when it is full, without first holding a normal-lane worker
+        self._known_heavy: OrderedDict[str, float] = OrderedDict()
         self.network_isolated: bool | None = None  # False once a worker could not be cut off the network
         if self.snapshot_root is not None:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -404,6 +420,15 @@ class QueryPool:
         """Send a job to a normal-lane worker and wait for its answer within `limit` seconds."""
         if self._closed:
             raise ServiceUnavailable("the server is shutting down")
+        key = _job_key(job) if isinstance(job, QueryJob) else None
+        known_heavy = key is not None and self._seen_heavy(key)
+        if known_heavy:
+            with self._lock:
+                full = self._heavy >= self.max_heavy
+                if full:
+                    self.refused_heavy += 1
+            if full:  # a runaway sent again: refused before it takes a worker light queries need
+                raise self._heavy_lane_full()
         worker = self._acquire()
         started = time.monotonic()
         healthy = heavy = False
@@ -412,7 +437,9 @@ class QueryPool:
             self._note_isolation(worker)
             started = time.monotonic()  # a worker's start is not the query's time
             worker.conn.send(job)
-            if not self._wait_light(worker, started, limit):
+            if known_heavy or not self._wait_light(worker, started, limit):
+                if key is not None:
+                    self._remember_heavy(key)
                 if time.monotonic() - started >= limit:
                     raise self._timeout(limit)
                 heavy = self._enter_heavy_lane(worker)  # or 503 at once: the heavy lane is full
@@ -469,14 +496,32 @@ class QueryPool:
             else:
                 self.refused_heavy += 1
         if full:
-            raise ServiceUnavailable("too many long-running queries; try again shortly (a query that runs over "
-                                     f"{HEAVY_AFTER:g} s is long-running; at most {self.max_heavy} run at once)",
-                                     max_long_running=self.max_heavy)
+            raise self._heavy_lane_full()
         # let every other request go first while it finishes or is stopped (with 2 workers on 2 cores a
         # runaway query raised the p99 of light ones 4x; see docs/reliability.md)
         _deprioritise(worker)
         self._start_in_background()  # the stand-in: the normal lane keeps its size
         return True
+
+    def _heavy_lane_full(self) -> ServiceUnavailable:
+        return ServiceUnavailable("too many long-running queries; try again shortly (a query that runs over "
+                                  f"{HEAVY_AFTER:g} s is long-running; at most {self.max_heavy} run at once)",
+                                  max_long_running=self.max_heavy)
+
+    def _seen_heavy(self, key: str) -> bool:
+        with self._lock:
+            seen = self._known_heavy.get(key)
+            if seen is not None and time.monotonic() - seen > KNOWN_HEAVY_SECONDS:
+                del self._known_heavy[key]
+                seen = None
+            return seen is not None
+
+    def _remember_heavy(self, key: str) -> None:
+        with self._lock:
+            self._known_heavy[key] = time.monotonic()
+            self._known_heavy.move_to_end(key)
+            while len(self._known_heavy) > KNOWN_HEAVY_KEPT:
+                self._known_heavy.popitem(last=False)
 
     def _release(self, worker: _Worker, started: float, *, healthy: bool, heavy: bool) -> None:
         """After a job: a healthy light worker goes back to the lane; any other is stopped now (killed
