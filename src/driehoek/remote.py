@@ -847,7 +847,8 @@ class RemoteQueryRunner:
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
             exclude_from_default: list[str] | None = None,
             substitutions: tuple[tuple[str, str, str, str], ...] = (), timeout: float | None = None,
-            base_iri: str | None = None) -> Any:
+            base_iri: str | None = None, trusted: bool = False) -> Any:
+        """Run one query on the server within the time limit (`trusted`: as QueryPool.run; unused here)."""
         from . import sparql as sparql_module
         from .store import syntax_error
         from .workers import QueryOutcome, _SpillingWriter, _term, _withdrawn

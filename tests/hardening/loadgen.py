@@ -162,8 +162,11 @@ def writer(url: str, token: str, stop: threading.Event, result: Result, lock: th
 
 
 def run(url: str, token: str, readers: int, seconds: float, *, write: bool = True,
-        also: Callable[[threading.Event], None] | None = None) -> Result:
-    """`readers` readers and (if `write`) one writer for `seconds`; `also` runs beside them."""
+        also: Callable[[threading.Event], None] | None = None, min_writes: int = 0,
+        deadline: float = 300.0) -> Result:
+    """`readers` readers and (if `write`) one writer for `seconds`, and on until the writer has done
+    `min_writes` writes (a busy machine makes writes slow; `deadline` seconds at most in all); `also`
+    runs beside them."""
     result, lock, stop = Result(), threading.Lock(), threading.Event()
     threads = [threading.Thread(target=reader, args=(url, stop, result, lock, n), daemon=True) for n in range(readers)]
     if write:
@@ -174,6 +177,8 @@ def run(url: str, token: str, readers: int, seconds: float, *, write: bool = Tru
     for thread in threads:
         thread.start()
     stop.wait(seconds)
+    while result.writes < min_writes and time.monotonic() - started < deadline:
+        time.sleep(0.1)
     stop.set()
     for thread in threads:
         thread.join(180)
