@@ -22,6 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import current_app, request
 
@@ -146,13 +147,17 @@ def client_of(peer: str | None, forwarded_for: Iterable[str], proxies: tuple[Net
     return str(hop)
 
 
+def _app_once(key: str, make: Callable[[Any], Any]) -> Any:
+    """An object the app makes once from its settings and keeps in its extensions."""
+    found = current_app.extensions.get(key)
+    if found is None:
+        found = current_app.extensions[key] = make(current_app.config["DRIEHOEK_SETTINGS"])
+    return found
+
+
 def _proxies() -> tuple[Network, ...]:
     """The app's trusted proxies, parsed once."""
-    proxies = current_app.extensions.get("driehoek.trusted_proxies")
-    if proxies is None:
-        proxies = proxy_networks(current_app.config["DRIEHOEK_SETTINGS"].trusted_proxies)
-        current_app.extensions["driehoek.trusted_proxies"] = proxies
-    return proxies
+    return _app_once("driehoek.trusted_proxies", lambda settings: proxy_networks(settings.trusted_proxies))  # type: ignore[no-any-return]
 
 
 def client_address() -> str:
@@ -164,11 +169,7 @@ def client_address() -> str:
 
 def _tokens() -> TokenStore:
     """The app's TokenStore, made once (it caches tokens.json until the file changes)."""
-    store = current_app.extensions.get("driehoek.tokens")
-    if store is None:
-        store = TokenStore(current_app.config["DRIEHOEK_SETTINGS"].data_dir)
-        current_app.extensions["driehoek.tokens"] = store
-    return store
+    return _app_once("driehoek.tokens", lambda settings: TokenStore(settings.data_dir))  # type: ignore[no-any-return]
 
 
 def _limiter() -> FailureLimiter:
