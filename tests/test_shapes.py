@@ -434,9 +434,10 @@ def test_every_dh_term_in_use_is_declared() -> None:
 def test_every_property_has_a_domain_or_says_why_not() -> None:
     no_domain = sorted(str(t).split("#")[1] for t in TERMS
                        if (t, RDF.type, OWL.Class) not in VOCABULARY and VOCABULARY.value(t, RDFS.domain) is None)
-    # legalBasis: on organisations and relations; withdrawal and tombstone terms: on cases and graphs;
+    # epistemicStatus: on relations, assessments, codings, meetings; legalBasis: on organisations and
+    # relations; withdrawal and tombstone terms: on cases and graphs;
     # version: on a remote store's private metadata graph itself.
-    assert no_domain == ["legalBasis", "version", "withdrawalReason", "withdrawn", "withdrawnAt", "withdrawnBy"]
+    assert no_domain == ["epistemicStatus", "legalBasis", "version", "withdrawalReason", "withdrawn", "withdrawnAt", "withdrawnBy"]
 
 
 # ------------------------------------------------------------------------------------------------
