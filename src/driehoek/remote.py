@@ -708,6 +708,24 @@ class RemoteStore(EmbeddedStore):
                 found.append(ox.Quad(row["s"], row["p"], row["o"], self._db.local(graph)))
         return found
 
+    def described(self, iris: Iterable[ox.NamedNode], plain: Iterable[str], exclude: set[str]) -> set[ox.NamedNode]:
+        """Those of `iris` that some graph outside `exclude` (and the metadata) describes with a
+        predicate not in `plain`: the SHACL gate's test of whether a merely typed node is known."""
+        wanted, found = sorted(iris, key=str), set()
+        skipped = set(exclude) | {self.meta_graph.value, self.private_meta_graph.value}
+        values_p = ", ".join(f"<{p}>" for p in sorted(plain))
+        for start in range(0, len(wanted), 500):
+            values_s = " ".join(str(self.client.skolem.term(i)) for i in wanted[start:start + 500])
+            results = self.client.query(f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values_s} }} "
+                                        f"GRAPH ?g {{ ?s ?p ?o }} FILTER (?p NOT IN ({values_p})) }}", None, None)
+            for row in results:
+                graph = self._db.local(row["g"].value)
+                if not isinstance(graph, ox.NamedNode) or graph.value in skipped \
+                        or graph.value.startswith(self.staging_prefix):
+                    continue
+                found.add(row["s"])
+        return found
+
     def named_graphs(self) -> list[str]:
         return [g for g in list_graphs(self.client, self.graph_base, public=False)
                 if g not in (self.meta_graph.value, self.private_meta_graph.value)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import re
 import uuid
@@ -150,11 +151,12 @@ def bundled_sources() -> list[tuple[str, Path]]:
     data = root / "data"
     # what a file points at must be loaded before it: organisations, then what relates them,
     # then cases (assessed by an organisation), then meetings (discussing cases) and the monitor
+    # (and within organisations the register first: curated files refer to its organisations)
     order = ["organisations", "relations", "cases", "community", "monitor"]
 
-    def rank(path: Path) -> tuple[int, str]:
+    def rank(path: Path) -> tuple[int, bool, str]:
         top = path.relative_to(data).parts[0]
-        return (order.index(top) if top in order else len(order), str(path))
+        return (order.index(top) if top in order else len(order), not path.name.startswith("roo."), str(path))
 
     files = [p for p in data.rglob("*") if p.is_file() and _is_rdf(p)]
     found += [(str(p.relative_to(data)), p) for p in sorted(files, key=rank)]
@@ -308,11 +310,39 @@ class Driehoek:
                     for name in visible:
                         yield from self.store.private.raw.quads_for_pattern(iri, predicate, None, ox.NamedNode(name))
 
+        plain = {q.value for q in CONTEXT} | validation._direct_properties()
+        # the metadata describes graphs, the system graphs the vocabulary: neither describes a resource
+        skipped = set(exclude) | set(self.system_graphs()) | {self.settings.graph_base + "meta", private_prefix + "meta"}
+
+        def described(iris: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+            # which of these nodes the same graphs describe with more than a type (a known case,
+            # organisation, ...): a write that merely types one of those refers to it
+            found = set()
+            for iri in iris:
+                quads = self.store.raw.quads_for_pattern(iri, None, None, None)
+                if isinstance(self.store, SplitStore):
+                    quads = itertools.chain(quads, *(self.store.private.raw.quads_for_pattern(
+                        iri, None, None, ox.NamedNode(name)) for name in visible))
+                for quad in quads:
+                    graph = quad.graph_name
+                    if quad.predicate.value in plain or not isinstance(graph, ox.NamedNode) or (
+                            graph.value in skipped) or (
+                            graph.value.startswith(private_prefix) and graph.value not in visible):
+                        continue
+                    found.add(iri)
+                    break
+            return found
+
         if self.remote:
             def many(iris: Iterable[ox.NamedNode]) -> Any:
                 hidden = set(exclude) | (set(self.store.private_graphs()) - set(visible))
                 return self.store.context(iris, CONTEXT, hidden)
             lookup.many = many  # type: ignore[attr-defined]
+
+            def described(iris: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:  # noqa: F811
+                hidden = set(exclude) | (set(self.store.private_graphs()) - set(visible)) | set(self.system_graphs())
+                return self.store.described(iris, plain, hidden)
+        lookup.described = described  # type: ignore[attr-defined]
         return lookup
 
     def _gate(self, quads: list[ox.Quad], exclude: set[str], source: str,

@@ -50,6 +50,9 @@ class _IllTypedLiteralsReported(logging.Filter):
 logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralsReported())
 
 # Finds rdf:type / skos:inScheme of an IRI in the store, leaving out the graphs being replaced.
+# It may have an attribute `described(iris) -> set of iris`: those of `iris` that the store (the same
+# graphs) describes with more than a type, so that a node an upload merely types can be told a
+# reference to something known from something new (see _unknown_to_store).
 ContextLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
 # Finds an IRI's description (its triples and the blank nodes under them) in the other graphs.
 DescribeLookup = Callable[[ox.NamedNode], Iterable[ox.Quad]]
@@ -189,6 +192,71 @@ def _direct_properties() -> frozenset[str]:
                      if q.predicate.value == predicate and isinstance(q.object, ox.NamedNode))
 
 
+SHAPES_NS = "https://w3id.org/driehoek/def/shapes#"
+# Added, for the gate only, to a node the upload merely types and the store does not describe: it
+# makes the node "described" (dhsh:DescribedInstancesOf in shapes.ttl), so its class's shapes apply.
+UNKNOWN_TO_STORE = ox.NamedNode(SHAPES_NS + "unknownToStore")
+
+
+@functools.cache
+def _described_classes() -> frozenset[str]:
+    """The classes whose described instances the shapes target (dhsh:class), with every subclass the
+    ontology and the schemes declare, read with pyoxigraph (see _direct_properties)."""
+    root = resources.files("driehoek") / "ontology"
+    target = SHAPES_NS + "class"
+    classes = {q.object.value for q in ox.parse(input=(root / "shapes.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+               if q.predicate.value == target and isinstance(q.object, ox.NamedNode)}
+    files = [root / "driehoek.ttl"]
+    if (root / "schemes").is_dir():
+        files += sorted((p for p in (root / "schemes").iterdir() if p.name.endswith(".ttl")), key=lambda p: p.name)
+    sub_class_of = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+    below: dict[str, set[str]] = {}
+    for item in files:
+        for q in ox.parse(input=item.read_bytes(), format=ox.RdfFormat.TURTLE):
+            if q.predicate.value == sub_class_of and isinstance(q.object, ox.NamedNode) \
+                    and isinstance(q.subject, ox.NamedNode):
+                below.setdefault(q.object.value, set()).add(q.subject.value)
+    todo = list(classes)
+    while todo:
+        for sub in below.get(todo.pop(), ()):
+            if sub not in classes:
+                classes.add(sub)
+                todo.append(sub)
+    return frozenset(classes)
+
+
+def merely_typed(triples: Iterable[ox.Quad]) -> set[ox.NamedNode]:
+    """IRIs the triples type with a class the shapes target, and say nothing else about (only
+    rdf:type, skos:inScheme or a direct relation triple): references, if the store describes them."""
+    rdf_type = str(RDF.type)
+    plain = {rdf_type, str(SKOS.inScheme)} | _direct_properties()
+    classes = _described_classes()
+    typed: set[ox.NamedNode] = set()
+    described: set[Any] = set()
+    for quad in triples:
+        if quad.predicate.value == rdf_type:
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode) \
+                    and quad.object.value in classes:
+                typed.add(quad.subject)
+        elif quad.predicate.value not in plain:
+            described.add(quad.subject)
+    return typed - described
+
+
+def _unknown_to_store(triples: list[ox.Quad], context: ContextLookup | None) -> list[ox.Quad]:
+    """A marker for each node the upload merely types and the store does not describe either: such a
+    node is new, and must meet its class's shapes (a bare `<x> a dh:Case` is not a case). Without a
+    store to ask (a dry run before any data is loaded) the node stays a reference."""
+    described = getattr(context, "described", None)
+    if described is None:
+        return []
+    bare = merely_typed(triples)
+    if not bare:
+        return []
+    known = described(bare)
+    return [ox.Quad(node, UNKNOWN_TO_STORE, ox.Literal(True)) for node in sorted(bare - known, key=str)]
+
+
 _pyshacl_lock = threading.Lock()  # pyshacl mutates shared graphs while validating
 
 
@@ -304,6 +372,7 @@ def validate(quads: Iterable[ox.Quad], context: ContextLookup | None = None, *,
     in worker processes started for this call, without limits (tests, benchmarks, library use).
     """
     triples = list(quads)
+    triples += _unknown_to_store(triples, context)
     if len(triples) <= chunk_triples:
         job = _job(triples, _with_context(triples, context, describe, None), source)
         if pool is None:
