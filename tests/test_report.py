@@ -29,7 +29,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                               "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
                               "unsignedShort", "unsignedByte")}
-TITLES = {"nl": "Staat van de Uitvoering 2024", "en": "State of Implementation 2024"}
+TITLES = {"nl": "driehoek-jaaroverzicht 2024", "en": "driehoek annual overview 2024"}
+# what keeps the overview from reading as the official monitor, in each language
+NOT_OFFICIAL = {"nl": "niet de officiële Staat van de Uitvoering", "en": "not the official Staat van de Uitvoering"}
 CHARTS = ("assessments", "organisations-by-corner", "organisations-founded-or-ended", "themes")
 
 
@@ -154,6 +156,8 @@ def test_the_report_renders_in_both_languages(bundled: Settings, lang: str) -> N
 
     assert page.find("html").attrs["lang"] == lang
     assert TITLES[lang] in page.find("h1").text
+    assert "Staat van de Uitvoering" not in page.find("h1").text  # never the official monitor's title
+    assert NOT_OFFICIAL[lang] in " ".join(page.find("section").text.split())
     headings = {h.attrs.get("id"): h.text for h in page.find_all("h2")}
     assert headings["key-figures-title"] == {"nl": "In cijfers", "en": "At a glance"}[lang]
     for spec in FIGURES:

@@ -38,6 +38,7 @@ OWL = "http://www.w3.org/2002/07/owl#"
 CV = "http://data.europa.eu/m8g/"
 TOOIONT = "https://identifier.overheid.nl/tooi/def/ont/"
 VANN = "http://purl.org/vocab/vann/"
+EPISTEMIC = "https://w3id.org/driehoek/def/epistemic-status/"  # concepts of dh:epistemicStatus
 SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
 ONTOLOGY = DH.rstrip("#")  # the ontology's own IRI: https://w3id.org/driehoek/def
 
@@ -1153,7 +1154,15 @@ class Pages:
             "themes": self.links(self.objects(node, DCTERMS + "subject")),
             "cases": self.links(self.objects(node, DH + "discusses")),
             "organisers": self.links(self.objects(node, SCHEMA + "organizer")),
+            "status": self.epistemic_status(node),
         }
+
+    def epistemic_status(self, node: ox.NamedNode | ox.BlankNode) -> Link | None:
+        """The node's dh:epistemicStatus when it is not a plain sourced fact, else None."""
+        status = self.first(node, DH + "epistemicStatus")
+        if not isinstance(status, ox.NamedNode) or status.value == EPISTEMIC + "sourced":
+            return None
+        return self.link(status.value)
 
     def monitor_editions(self) -> list[dict[str, Any]]:
         """The editions of the Staat van de Uitvoering, newest first."""

@@ -192,8 +192,9 @@ class Report:
 
     def title(self, lang: str) -> str:
         """The report's title in `lang`."""
-        return _pick(("Staat van de Uitvoering {year}: succesverhalen in de driehoek",
-                      "State of Implementation {year}: success stories in the triangle"), lang).format(year=self.year)
+        # never the official monitor's own title: this is driehoek's overview, not the Staat van de Uitvoering
+        return _pick(("driehoek-jaaroverzicht {year}: succesverhalen in de driehoek",
+                      "driehoek annual overview {year}: success stories in the triangle"), lang).format(year=self.year)
 
     def to_json(self) -> dict[str, Any]:
         """One JSON document with every figure: its query, parameters, columns and rows."""
@@ -586,6 +587,14 @@ def report_view(report: Report, lang: str, links: Links, *, appendix: bool = Fal
                                  k.query, links.query(k.query, report.year), k.spec.measure)
                    for k in report.key_figures]
     intro = [
+        t("Dit is niet de officiële Staat van de Uitvoering. De officiële monitor wordt uitgegeven door de "
+          "partners van de Staat van de Uitvoering (staatvandeuitvoering.nl); driehoek beschrijft de edities ervan "
+          "als gegevens. Dit jaaroverzicht is driehoeks eigen samenvatting van de eigen kennisgraaf, en de "
+          "waarderingen erin zijn illustratieve oordelen van de redactie, tenzij anders vermeld.",
+          "This is not the official Staat van de Uitvoering (State of Implementation). The official monitor is "
+          "published by the partners of the Staat van de Uitvoering (staatvandeuitvoering.nl); driehoek describes "
+          "its editions as data. This annual overview is driehoek's own summary of its own knowledge graph, and "
+          "the ratings in it are illustrative judgements of the editors unless stated otherwise."),
         t(f"Dit overzicht van {report.year} komt rechtstreeks uit de kennisgraaf driehoek: de succesverhalen "
           "van dat jaar, hoe ze scoren op de vier criteria, welke organisaties erbij betrokken waren, wat er "
           "veranderde in de driehoek van politiek en beleid, uitvoering en toezicht, en waar de leergemeenschap "
