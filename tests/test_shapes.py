@@ -128,7 +128,8 @@ def validate_file(name: str) -> tuple[Finding, ...]:
 # Conforming graphs
 # ------------------------------------------------------------------------------------------------
 
-CONFORMING = ["organisation-ok.ttl", "relation-ok.ttl", "case-published-ok.ttl", "community-ok.ttl"]
+CONFORMING = ["organisation-ok.ttl", "relation-ok.ttl", "case-published-ok.ttl", "community-ok.ttl",
+              "case-model-ok.ttl"]
 
 
 @pytest.mark.parametrize("name", CONFORMING)
@@ -214,6 +215,26 @@ EXPECTED: dict[str, list[tuple[str, str | None, str, str]]] = {
         ("assessment:assessed-by-a-person", "dh:assessor", V, "never a person"),
         ("assessment:date-with-time", "dcterms:date", V, "one xsd:date"),
         ("assessment:illustrative-as-text", "dh:illustrative", V, "one xsd:boolean"),
+    ],
+    "case-model-bad.ttl": [  # raters and factor codings (issue 19); more in tests/test_case_model.py
+        ("assessment:twice-a", "dh:assessor", V, "assesses the same criterion of the same case twice"),
+        ("assessment:twice-b", "dh:assessor", V, "assesses the same criterion of the same case twice"),
+        ("assessment:without-assessor", "dh:assessor", V, "names exactly one assessor"),
+        ("assessment:two-assessors", "dh:assessor", V, "names exactly one assessor"),
+        ("assessment:undated", "dcterms:date", W, "State when the assessment was made"),
+        ("assessment:status-from-wrong-scheme", "dh:epistemicStatus", V, "from dhs:epistemic-status"),
+        ("assessment:contests-a-case", "dh:contests", V, "points to another assessment"),
+        ("case:coding-not-a-coding", "dh:factorCoding", V, "points to a dh:FactorCoding"),
+        ("_:", "dh:presence", V, "exactly one dh:presence from dhs:factor-presence"),
+        ("_:", "dh:presence", V, "exactly one dh:presence from dhs:factor-presence"),
+        ("_:", "dh:factor", V, "exactly one factor (dh:factor) from dhs:factor"),
+        ("_:", "dh:factor", V, "exactly one factor (dh:factor) from dhs:factor"),
+        ("_:", "dh:factor", V, "codes this factor more than once"),
+        ("_:", "dh:factor", V, "codes this factor more than once"),
+        ("_:", "dh:rationale", V, "language-tagged rationale"),
+        ("_:", "dh:evidence", V, "is an IRI"),
+        ("_:", "dh:epistemicStatus", V, "from dhs:epistemic-status"),
+        ("_:", "dh:evidence", V, "names at least one piece of evidence"),
     ],
     "involvement-bad.ttl": [
         ("case:involvement-without-organisation", "dh:organisation", V, "exactly one known organisation"),
