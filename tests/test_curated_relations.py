@@ -196,13 +196,70 @@ def test_sources_are_public_web_addresses(name: str) -> None:
         assert not re.search(r"example\.(org|com|net)|localhost|w3id\.org/driehoek", source.value), source
 
 
+LAW = re.compile(r"^https://wetten\.overheid\.nl/(BWBR\d{7})$")
+PROVISION = re.compile(r"^https://wetten\.overheid\.nl/jci1\.3:c:(BWBR\d{7})&artikel=([0-9a-z:.]+)$")
+
+
 @pytest.mark.parametrize("name", FILES)
-def test_legal_bases_are_laws_on_wetten_overheid_nl_with_their_title(name: str) -> None:
+def test_legal_bases_are_laws_or_articles_on_wetten_overheid_nl_with_their_title(name: str) -> None:
+    """A legal basis is a whole law (labelled with its title) or an article of one, described as a
+    dh:LegalProvision whose BWB id and article number are the ones in its IRI and whose law is its IRI's law."""
     bases = {t.object for t in triples(name) if t.predicate.value == DH + "legalBasis"}
+    assert bases
     for basis in bases:
-        assert re.match(r"^https://wetten\.overheid\.nl/BWBR\d{7}$", basis.value), basis
         labels = objects(name, basis, RDFS + "label")
         assert any(label.language == "nl" for label in labels), f"{basis}: needs rdfs:label (opschrift)@nl"
+        law, provision = LAW.match(basis.value), PROVISION.match(basis.value)
+        assert law or provision, basis
+        if provision:
+            bwb, article = provision.groups()
+            assert ox.NamedNode(DH + "LegalProvision") in objects(name, basis, RDF + "type"), basis
+            assert [o.value for o in objects(name, basis, DH + "bwbId")] == [bwb], basis
+            assert [o.value for o in objects(name, basis, DH + "article")] == [article], basis
+            part_of = objects(name, basis, DCTERMS + "isPartOf")
+            assert [o.value for o in part_of] == [f"https://wetten.overheid.nl/{bwb}"], basis
+            assert any(label.language == "nl" for label in objects(name, part_of[0], RDFS + "label")), part_of
+
+
+EPISTEMIC = "https://w3id.org/driehoek/def/epistemic-status/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_relation_has_a_start_and_a_source(name: str) -> None:
+    for node in relation_nodes(name):
+        assert len(objects(name, node, SCHEMA + "startDate")) == 1, f"{node}: needs exactly one schema:startDate"
+        assert len(objects(name, node, SCHEMA + "endDate")) <= 1, node
+        assert objects(name, node, DCTERMS + "source"), f"{node}: no dcterms:source"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_derived_dates_and_readings_are_marked_interpreted(name: str) -> None:
+    """A date derived by a rule carries a note naming the rule, and the line is marked interpreted; so is
+    every line whose comment in the file says it is a reading (INTERPRETATION) of its source."""
+    text = path(name).read_text(encoding="utf-8")
+    read_as_interpretation, comments = set(), []
+    for line in text.splitlines():
+        if line.startswith("# ---") or not line.strip():
+            comments = [] if not line.strip() else comments
+        elif line.startswith("#"):
+            comments.append(line)
+        elif line.startswith("rel:"):
+            if any("INTERPRETATION" in c for c in comments):
+                read_as_interpretation.add(REL + line.split()[0][len("rel:"):])
+            comments = []
+    statuses = {EPISTEMIC + s for s in ("sourced", "interpreted", "illustrative", "invented-example")}
+    for node in relation_nodes(name):
+        status = [o.value for o in objects(name, node, DH + "epistemicStatus")]
+        assert len(status) <= 1 and set(status) <= statuses, node
+        if node.value in read_as_interpretation:
+            assert status == [EPISTEMIC + "interpreted"], f"{node}: its comment calls it an interpretation"
+        notes = [o for o in objects(name, node, SKOS + "editorialNote")]
+        if any(re.match(r"^Rule [234]:", n.value) for n in notes):
+            assert status == [EPISTEMIC + "interpreted"], f"{node}: a derived date makes the line interpreted"
+        start = objects(name, node, SCHEMA + "startDate")
+        if start and start[0].value == "2026-05-19":
+            assert any(n.value.startswith("Rule 4:") for n in notes), f"{node}: 'known since' must say so"
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -239,7 +296,7 @@ def test_every_organisation_is_in_the_register() -> None:
                 used.add(t.object.value)
             elif t.predicate.value == RDF + "type" and t.object == ORG_ORGANIZATION:
                 used.add(t.subject.value)
-    assert used and all(iri.startswith(TOOI) for iri in used)
+    assert used and all(iri.startswith((TOOI, "https://w3id.org/driehoek/id/organisation/")) for iri in used)
     unknown = sorted(used - known)
     assert not unknown, f"organisations not in the register: {unknown}"
 
@@ -303,8 +360,8 @@ def test_justice_inspectorate_supervises_the_immigration_and_sanctions_chains() 
 def test_other_well_known_lines() -> None:
     assert supervises(ILT, LVNL)
     assert supervises(AP, UWV) and supervises(AP, BELASTINGDIENST)
-    assert ask(f'ASK {{ ?r dh:from {AP} ; dh:to {UWV} ; dh:legalBasis <https://wetten.overheid.nl/BWBR0040940> ; '
-               f'schema:startDate "2018-05-25"^^xsd:date }}')
+    assert ask(f'ASK {{ ?r dh:from {AP} ; dh:to {UWV} ; dh:legalBasis ?b ; schema:startDate "2018-05-25"^^xsd:date . '
+               f'?b dh:bwbId "BWBR0040940" ; dh:article "6" }}')
     assert supervises(NZA, org("zbo/zb000118"))            # the Wlz-uitvoerders
     for ministry in CURRENT_MINISTRIES:
         assert supervises(AR, ministry)
@@ -323,7 +380,9 @@ def test_every_current_ministry_is_accountable_to_parliament_under_the_constitut
         for chamber in (TK, EK):
             assert ask(f"""ASK {{ {ministry} dh:accountableTo {chamber} .
                 ?r dh:relationType rt:accountable-to ; dh:from {ministry} ; dh:to {chamber} ;
-                   dh:legalBasis <https://wetten.overheid.nl/BWBR0001840> ; dcterms:source ?s }}"""), (ministry, chamber)
+                   dh:legalBasis ?b1, ?b2 ; dcterms:source ?s ; schema:startDate ?start .
+                ?b1 dh:bwbId "BWBR0001840" ; dh:article "42" . ?b2 dh:bwbId "BWBR0001840" ; dh:article "68" .
+                FILTER (?start >= "1983-02-17"^^xsd:date) }}"""), (ministry, chamber)
 
 
 def test_ended_ministries_were_accountable_only_while_they_existed() -> None:
