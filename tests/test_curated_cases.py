@@ -307,7 +307,7 @@ def test_levels_of_government_covered():
     types: dict[str, str] = {}
     for path in sorted(REGISTER_YAML.glob("*/*.yaml")) if REGISTER_YAML.is_dir() else []:
         text = path.read_text(encoding="utf-8")
-        tooi = re.search(r"^\s*tooi:\s*(\S+)\s*$", text, re.M)
+        tooi = re.search(r"^identifiers:\n(?:  .*\n)*?  tooi:\s*(\S+)\s*$", text, re.M)  # its own, not its ministry's
         kind = re.search(r"^type:\s*(\S+)\s*$", text, re.M)
         if tooi and kind and path.parent.name != "organisatieonderdelen":
             types[tooi.group(1)] = kind.group(1)
