@@ -95,6 +95,32 @@ def test_the_description_holds_what_the_model_says(site: Site) -> None:
     assert all(list(graph.predicate_objects(n)) for n in names)  # blank nodes come with their triples
 
 
+def test_the_description_holds_the_relations_the_page_shows(site: Site) -> None:
+    """A linking system reading /org/{code}.ttl gets what the page tells: the relations on both sides,
+    incoming supervision included, with their dates, legal bases and sources (issue 16, point 6)."""
+    dh = rdflib.Namespace("https://w3id.org/driehoek/def#")
+    graph = rdflib.Graph().parse(data=get(site, "/org/zb000117.ttl").content, format="turtle")
+    uwv = rdflib.URIRef(UWV)
+    # what the store holds about UWV's relations, read from the public dataset, not from the page
+    store = site.snapshot().pages()
+    nodes = {q.subject.value for side in ("from", "to")
+             for q in store.quads(None, ox.NamedNode(str(dh[side])), ox.NamedNode(UWV))}
+    assert any(store.quads(ox.NamedNode(n), ox.NamedNode(str(dh.relationType)),
+                           ox.NamedNode("https://w3id.org/driehoek/def/relation-type/supervises")) for n in nodes)
+    for iri in nodes:
+        expected = {(rdflib.URIRef(iri), rdflib.URIRef(q.predicate.value)) for q in store.quads(ox.NamedNode(iri))}
+        assert expected <= set(graph.subject_predicates(None)) | {
+            (s, p) for s, p, _ in graph.triples((rdflib.URIRef(iri), None, None))}
+        for prop in ("startDate", "endDate"):
+            for q in store.quads(ox.NamedNode(iri), ox.NamedNode("https://schema.org/" + prop)):
+                assert (rdflib.URIRef(iri), rdflib.URIRef(q.predicate.value), rdflib.Literal(
+                    q.object.value, datatype=rdflib.URIRef(q.object.datatype.value))) in graph
+        assert list(graph.objects(rdflib.URIRef(iri), rdflib.URIRef("http://purl.org/dc/terms/source")))
+    supervisors = {q.subject.value for q in store.quads(None, ox.NamedNode(str(dh.supervises)), ox.NamedNode(UWV))}
+    assert supervisors
+    assert supervisors == {str(s) for s in graph.subjects(dh.supervises, uwv)}
+
+
 @pytest.mark.parametrize("accept", ["*/*", None])
 def test_programs_get_turtle_by_default(site: Site, accept: str | None) -> None:
     response = get(site, "/doc/case/digid", accept) if accept else requests.get(

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from . import patterns
 from .iris import DCTERMS, DH, KINDS, PROV, RDF_TYPE, TOOI_ORG_PREFIX, XSD
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -343,6 +344,8 @@ class AssessmentRow:
     assessor: Link | None
     date: str | None
     illustrative: bool
+    status: Link | None = None  # dh:epistemicStatus: illustrative (the editors), interpreted (a body's verdict)
+    contests: tuple[str, ...] = ()  # IRIs of the assessments this one contests (dh:contests)
 
 
 @dataclass
@@ -368,6 +371,8 @@ class CaseView:
     ratings: list[Link]  # the rating scale, best first (for the chart's axis)
     events: list[Link]
     monitors: list[Link]
+    codings: list[Any] = field(default_factory=list)  # patterns.CodingRow, in factor order
+    agreement: dict[str, Any] = field(default_factory=dict)  # criterion IRI -> patterns.CriterionAgreement
 
 
 @dataclass(frozen=True)
@@ -618,10 +623,20 @@ class Pages:
                          meta_value("withdrawnBy"))
 
     def describe(self, iri: str) -> list[ox.Triple]:
-        """The resource's concise bounded description: its triples, and those of the blank nodes
-        it reaches, from the visible graphs (each triple once)."""
+        """What the resource's page tells, as RDF: its concise bounded description (its triples, and
+        those of the blank nodes it reaches), and the relations between organisations it takes part
+        in on either side — the direct triples that point at it and every qualified dh:Relation node
+        with it as dh:from or dh:to, with their dates, legal bases and sources — from the visible
+        graphs, each triple once."""
         triples: dict[str, ox.Triple] = {}
-        todo: list[ox.NamedNode | ox.BlankNode] = [_n(iri)]
+        node = _n(iri)
+        todo: list[ox.NamedNode | ox.BlankNode] = [node]
+        for side in (DH + "from", DH + "to"):
+            todo += [q.subject for q in self.quads(None, _n(side), node) if isinstance(q.subject, ox.NamedNode)]
+        for predicate in DIRECT_PROPERTIES:
+            for quad in self.quads(None, _n(predicate), node):
+                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+                triples.setdefault(str(triple), triple)
         seen: set[str] = set()
         while todo:
             subject = todo.pop()
@@ -631,8 +646,9 @@ class Pages:
             for quad in self.quads(subject, None, None):
                 triple = ox.Triple(quad.subject, quad.predicate, quad.object)
                 triples.setdefault(str(triple), triple)
-                if isinstance(quad.object, ox.BlankNode):
-                    todo.append(quad.object)
+                if isinstance(quad.object, ox.BlankNode) or (
+                        quad.predicate.value == DH + "legalBasis" and isinstance(quad.object, ox.NamedNode)):
+                    todo.append(quad.object)  # a legal basis: its label, law and article come along
         return [triples[k] for k in sorted(triples)]
 
     def ontology(self) -> list[ox.Triple]:
@@ -924,6 +940,8 @@ class Pages:
             ratings=self.rating_scale(),
             events=self.links(self.subjects(DH + "discusses", node)),
             monitors=self.links(self.subjects(DH + "featuresCase", node)),
+            codings=patterns.case_codings(self, node),
+            agreement=patterns.agreement_of_case(self.store, self.snapshot.dataset, iri),
         )
 
     def _assessment(self, node: ox.NamedNode) -> AssessmentRow:
@@ -943,7 +961,8 @@ class Pages:
             evidence=tuple(self.links(self.objects(node, DH + "evidence"))),
             assessor=self.link(assessor.value) if isinstance(assessor, ox.NamedNode) else None,
             date=self.first_text(node, DCTERMS + "date"),
-            illustrative=illustrative in ("true", "1"))
+            illustrative=illustrative in ("true", "1"), status=self.epistemic_status(node),
+            contests=tuple(c.value for c in self.objects(node, DH + "contests") if isinstance(c, ox.NamedNode)))
 
     def rating_scale(self) -> list[Link]:
         """McConnell's spectrum, best (rank 5) first."""
