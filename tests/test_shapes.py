@@ -178,6 +178,8 @@ EXPECTED: dict[str, list[tuple[str, str | None, str, str]]] = {
         ("relation:start-as-text", "schema:startDate", V, "is one xsd:date"),
         ("relation:legal-basis-as-text", "dh:legalBasis", V, "dh:legalBasis is an IRI"),
         ("relation:without-direct-triple", None, V, "The direct triple is missing"),
+        ("relation:supervision-without-kind", "dh:oversightKind", V, "exactly one dh:oversightKind"),
+        ("relation:kind-on-accountability", None, V, "belongs only on a relation of type supervises"),
     ],
     "case-bad.ttl": [
         ("case:without-dutch-title", "dcterms:title", V, "A Dutch title"),
