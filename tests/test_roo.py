@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "roo"
 REGISTER = ROOT.parent / "shared" / "data" / "roo" / "organisaties"
 COMMITTED = ROOT / "data" / "organisations" / "roo.ttl.gz"
+CORRECTIONS = ROOT / "data" / "organisations" / "roo-corrections.yaml"
 
 Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
@@ -153,7 +154,9 @@ def test_end_dates_after_the_snapshot_are_left_out(graph: set[Triple]) -> None:
 def test_scrambled_name_history_gives_the_name_valid_at_dissolution(graph: set[Triple]) -> None:
     # The record ends in 2010 but also lists a name "from 2017": the 2010 name is the current one.
     assert objects(graph, EZ_2010, ox.NamedNode(SKOS + "prefLabel")) == {ox.Literal("Economische Zaken", language="nl")}
-    assert len(objects(graph, EZ_2010, dh("hasName"))) == 2
+    # The gate leaves that name out: a name cannot start after its organisation ended.
+    (name,) = objects(graph, EZ_2010, dh("hasName"))
+    assert objects(graph, name, dh("nameValue")) == {ox.Literal("Economische Zaken", language="nl")}
 
 
 def test_record_without_tooi_gets_a_minted_iri(graph: set[Triple]) -> None:
@@ -328,4 +331,4 @@ def test_committed_output_matches_a_fresh_import_of_the_register() -> None:
     if not REGISTER.is_dir():
         pytest.skip(f"the ROO register is not here: {REGISTER} (it lives next to the repository, in shared/)")
     committed = gzip.decompress(COMMITTED.read_bytes()).decode("utf-8")
-    assert roo.convert(REGISTER) == committed, "data/organisations/roo.ttl.gz is stale: run driehoek import-roo"
+    assert roo.convert(REGISTER, corrections=CORRECTIONS) == committed, "data/organisations/roo.ttl.gz is stale: run driehoek import-roo"

@@ -337,9 +337,15 @@ def token_revoke(ctx: click.Context, name: str) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("data/organisations/roo.ttl.gz"), show_default=True, help="Where to write the Turtle.")
+@click.option("--corrections", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/organisations/roo-corrections.yaml"), show_default=True,
+              help="Curated corrections of the register (YAML); a missing file means none.")
 @click.pass_context
-def import_roo(ctx: click.Context, directory: Path, out: Path) -> None:
-    """Convert the ROO register (its organisaties/ folder of YAML files) into Turtle."""
+def import_roo(ctx: click.Context, directory: Path, out: Path, corrections: Path) -> None:
+    """Convert the ROO register (its organisaties/ folder of YAML files) into Turtle.
+
+    Prints, per kind of register conflict, how many were found and how each was resolved (by rule,
+    by correction, or left out)."""
     from .importers import roo
 
     settings: Settings = ctx.obj["settings"]
@@ -355,13 +361,19 @@ def import_roo(ctx: click.Context, directory: Path, out: Path) -> None:
             bar.refresh()
 
     try:
-        summary = roo.import_roo(directory, out, base_iri=settings.base_iri, progress=progress)
+        summary = roo.import_roo(directory, out, base_iri=settings.base_iri, progress=progress,
+                                 corrections=corrections if corrections.is_file() else None)
     except roo.RooImportError as err:
         _fail(str(err), EXIT_REJECTED)
     finally:
         if bar is not None:
             bar.close()
     click.echo(f"wrote {out}: {summary}", err=True)
+    click.echo("register conflicts: found / resolved by rule / by correction / left out", err=True)
+    for kind, found, by_rule, by_correction, left_out in summary.conflicts:
+        click.echo(f"  {found:5d} {by_rule:5d} {by_correction:5d} {left_out:5d}  {kind}", err=True)
+    for stale in summary.stale_corrections:
+        click.echo(f"  stale correction, not applied: {stale}", err=True)
 
 
 @main.command()

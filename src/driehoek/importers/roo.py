@@ -23,11 +23,13 @@ import gzip
 import os
 import re
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -44,9 +46,11 @@ PREFIXES: tuple[tuple[str, str], ...] = (
     ("cv", "http://data.europa.eu/m8g/"),
     ("dcterms", "http://purl.org/dc/terms/"),
     ("dh", DH),
+    ("epistemic", DHS + "epistemic-status/"),
     ("foaf", "http://xmlns.com/foaf/0.1/"),
     ("org", "http://www.w3.org/ns/org#"),
     ("orgtype", DHS + "organisation-type/"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
     ("reltype", DHS + "relation-type/"),
     ("schema", "https://schema.org/"),
@@ -297,6 +301,10 @@ class ImportSummary:
     skipped: tuple[SkippedRecord, ...] = ()
     unresolved_references: tuple[str, ...] = ()
     notes: tuple[tuple[str, int], ...] = ()
+    # Per kind of register conflict: (kind, found, resolved by rule, by correction, left out).
+    conflicts: tuple[tuple[str, int, int, int, int], ...] = ()
+    # Corrections whose register value no longer matches the register (not applied).
+    stale_corrections: tuple[str, ...] = ()
     output: Path | None = None
 
     def __str__(self) -> str:
@@ -315,6 +323,10 @@ class ImportSummary:
             + (f" written to {self.output}" if self.output else ""),
         ]
         lines += [f"  {count} {what}" for what, count in self.notes]
+        if self.conflicts:
+            lines.append("register conflicts (found / resolved by rule / by correction / left out):")
+            lines += [f"  {f:5d} {r:5d} {c:5d} {o:5d}  {kind}" for kind, f, r, c, o in self.conflicts]
+        lines += [f"  stale correction (not applied): {s}" for s in self.stale_corrections]
         lines += [f"  skipped {s.file}: {s.reason}" for s in self.skipped]
         lines += [f"  unresolved: {ref}" for ref in self.unresolved_references]
         return "\n".join(lines)
@@ -335,6 +347,15 @@ class _Org:
     kind: str = ""
     # The record id of the organisation this one is part of (parent_id, or the one its description names).
     parent_id: str | None = None
+    # Set by the quality gate (see _gate): the name entries kept, the current name chosen, and what
+    # else the gate or a correction decided about this record.
+    names: list[tuple[str, str | None, str | None, str | None]] | None = None
+    preferred: str | None = None
+    corners: tuple[str, ...] | None = None
+    withhold_description: bool = False
+    keep_roo_id: bool = True
+    # Records of the same body merged into this one (their IRIs are kept as identifiers).
+    merged: list[_Org] = field(default_factory=list)
 
 
 @dataclass
@@ -342,16 +363,21 @@ class _Graph:
     """Subjects with their (predicate, object) pairs, as Turtle terms, plus nested name nodes."""
 
     subjects: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
-    nested: dict[str, set[tuple[tuple[str, str], ...]]] = field(default_factory=lambda: defaultdict(set))
+    # Nested [ ] nodes per subject: (the predicate that links them, the node's pairs).
+    nested: dict[str, set[tuple[str, tuple[tuple[str, str], ...]]]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, subject: str, predicate: str, obj: str) -> None:
         """Add one triple (terms already in Turtle syntax)."""
         self.subjects[subject].add((predicate, obj))
 
+    def add_node(self, subject: str, predicate: str, pairs: Iterable[tuple[str, str]]) -> None:
+        """Add a nested node (a [ ] block) linked from `subject` by `predicate`."""
+        self.nested[subject].add((predicate, tuple(sorted(pairs, key=_predicate_order))))
+
     def triple_count(self) -> int:
         """Triples in the graph, counting each nested node's own triples and its link."""
         flat = sum(len(pairs) for pairs in self.subjects.values())
-        return flat + sum(len(node) + 1 for nodes in self.nested.values() for node in nodes)
+        return flat + sum(len(node) + 1 for nodes in self.nested.values() for _, node in nodes)
 
 
 @dataclass
@@ -363,10 +389,13 @@ class _Relation:
     target_iri: str
     target_slug: str
     periods: dict[tuple[str | None, str | None], set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Periods whose start the importer derived by a rule (not stated by the source): interpreted.
+    interpreted: set[tuple[str | None, str | None]] = field(default_factory=set)
 
 
 # Direct property (docs/model.md) of each relation type the register feeds.
 _DIRECT_PROPERTY: Mapping[str, str] = {
+    "predecessor-of": "dh:predecessorOf",
     "accountable-to": "dh:accountableTo",
     "sub-organisation-of": "org:subOrganizationOf",
     "participates-in": "dh:participatesIn",
@@ -377,9 +406,11 @@ def convert(
     directory: Path,
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Callable[[int, int], None] | None = None,
+    corrections: Path | None = None,
 ) -> str:
-    """Turtle for every record under `directory` (the register's organisaties/ folder)."""
-    text, _ = _convert(directory, base_iri, progress)
+    """Turtle for every record under `directory` (the register's organisaties/ folder), with the
+    curated corrections in `corrections` (a YAML file) applied."""
+    text, _ = _convert(directory, base_iri, progress, load_corrections(corrections))
     return text
 
 
@@ -388,9 +419,10 @@ def import_roo(
     out: Path,
     base_iri: str = DEFAULT_BASE_IRI,
     progress: Callable[[int, int], None] | None = None,
+    corrections: Path | None = None,
 ) -> ImportSummary:
     """Convert the register and write it to `out` (gzip when it ends in .gz, reproducibly)."""
-    text, summary = _convert(directory, base_iri, progress)
+    text, summary = _convert(directory, base_iri, progress, load_corrections(corrections))
     data = text.encode("utf-8")
     if out.suffix == ".gz":
         # mtime=0 and an empty file name in the header: the same input gives the same bytes.
@@ -533,11 +565,378 @@ def _xsd_date(value: str) -> str:
     return _literal(value, datatype="xsd:date")
 
 
+# --- the quality gate ------------------------------------------------------------------------------
+#
+# The register is not taken unchecked. Each kind of inconsistency below is detected over every record,
+# counted, and resolved by a stated rule, by a curated correction (data/organisations/roo-corrections.yaml,
+# each with its source), or by leaving the doubtful fact out. Never by sort order. docs/data-quality.md
+# lists the rules and the corrections.
+
+CONFLICT_KINDS: Mapping[str, str] = {
+    "several-current-names": "several current names for one record",
+    "name-of-another-organisation": "name entries of another organisation under this record's abbreviation",
+    "abbreviation-misfit": "abbreviations that do not fit the name they are given for",
+    "abbreviation-in-name": "abbreviations written into the name ('Naam (AFK)')",
+    "type-contradicts-tooi": "register type contradicts the TOOI identifier (a zbo code)",
+    "type-unsupported": "register type contradicted by the record or the law",
+    "corner": "corner of the triangle wrongly inherited",
+    "description-of-another": "description of another organisation",
+    "parent": "parent of another kind of body",
+    "future-end": "end dates after the day the register was read",
+    "end-before-start": "end dates before the start date",
+    "name-after-end": "names starting after the organisation ended",
+    "start-dates-disagree": "the register's two start dates disagree",
+    "duplicate-body": "one body under several identifiers (merged: one node)",
+    "shared-roo-id": "one ROO id on several records",
+    "placeholder-identifier": "placeholder identifiers (OWMS 'XXXXX')",
+    "succession-loop": "predecessor and successor of each other",
+    "succession-self": "predecessor links to the same body",
+    "parent-loop": "parent loops",
+    "article-disagrees": "article in the link and in the heading disagree",
+}
+_HOW = {"rule": 1, "correction": 2, "left out": 3}
+
+
+class _Conflicts:
+    """Counts per kind of conflict: found, resolved by rule, by correction, left out."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, list[int]] = {kind: [0, 0, 0, 0] for kind in CONFLICT_KINDS}
+
+    def add(self, kind: str, how: str, n: int = 1) -> None:
+        """Count `n` conflicts of `kind`, resolved `how` (rule, correction or left out)."""
+        counts = self.counts[kind]
+        counts[0] += n
+        counts[_HOW[how]] += n
+
+    def rows(self) -> tuple[tuple[str, int, int, int, int], ...]:
+        """One row per kind, in the order of CONFLICT_KINDS (kinds never found included: zero is a finding)."""
+        return tuple((CONFLICT_KINDS[k], *c) for k, c in self.counts.items())
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One curated correction of one field of one register record."""
+
+    record: str
+    field: str
+    register: Any
+    corrected: Any
+    why: str
+    source: str
+
+
+CORRECTABLE_FIELDS = frozenset({"name", "type", "description", "corner", "parent"})
+
+
+def load_corrections(path: Path | None) -> tuple[Correction, ...]:
+    """The curated corrections in `path` (YAML, see data/organisations/roo-corrections.yaml)."""
+    if path is None:
+        return ()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
+        raise RooImportError(f"{path}: unreadable corrections file: {' '.join(str(err).split())}") from err
+    entries = data.get("corrections") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise RooImportError(f"{path}: expected a mapping with a list 'corrections'")
+    result = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: correction {number}"
+        if not isinstance(entry, dict):
+            raise RooImportError(f"{where}: not a mapping")
+        missing = [k for k in ("record", "field", "register", "corrected", "why", "source") if k not in entry]
+        if missing:
+            raise RooImportError(f"{where}: missing {', '.join(missing)}")
+        if entry["field"] not in CORRECTABLE_FIELDS:
+            raise RooImportError(f"{where}: field {entry['field']!r} is not one of {sorted(CORRECTABLE_FIELDS)}")
+        source = _http_iri(entry["source"])
+        if source is None or source != _text(entry["source"]):
+            raise RooImportError(f"{where}: source must be an http(s) URL, got {entry['source']!r}")
+        if not _text(entry["why"]):
+            raise RooImportError(f"{where}: 'why' is empty")
+        corrected = entry["corrected"]
+        if entry["field"] == "type" and corrected not in ORGANISATION_TYPES and corrected != "overig":
+            raise RooImportError(f"{where}: unknown type {corrected!r}")
+        if entry["field"] == "corner" and (
+            not isinstance(corrected, list) or not set(corrected) <= {POLICY, IMPLEMENTATION, SUPERVISION}
+        ):
+            raise RooImportError(f"{where}: corner must be a list of {POLICY}, {IMPLEMENTATION}, {SUPERVISION}")
+        register = entry["register"]
+        if isinstance(register, list):
+            register = sorted(_text(v) for v in register)
+        result.append(Correction(_text(entry["record"]), entry["field"], register, corrected, _text(entry["why"]), source))
+    return tuple(result)
+
+
+def _fold(value: str) -> str:
+    """Letters and digits only, case- and accent-folded."""
+    return "".join(c for c in unicodedata.normalize("NFKD", value.casefold()) if c.isalnum())
+
+
+def _subsequence(short: str, long: str) -> bool:
+    """Whether the characters of `short` occur in `long` in order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _abbreviation_fits(abbreviation: str, name: str) -> bool:
+    """Whether an abbreviation can be one of the name: its letters in the name in order (or, with the
+    fields swapped, the other way round), or a word of four letters or more it shares with the name."""
+    a, n = _fold(abbreviation), _fold(name)
+    if not a or not n or _subsequence(a, n) or _subsequence(n, a):
+        return True
+    return any(len(w) >= 4 and w in n for w in (_fold(part) for part in re.split(r"[\s/()\-]+", abbreviation)))
+
+
+_NAME_PREFIXES = ("gemeenschappelijkeregeling", "ministerievan")
+
+
+def _name_key(value: str, abbreviation: str | None) -> str:
+    """A name reduced to what tells names apart: no case, accents, punctuation or '&' for 'en'."""
+    key = _fold(value.replace("&", " en "))
+    if abbreviation and key.startswith(_fold(abbreviation)) and len(key) > len(_fold(abbreviation)):
+        key = key[len(_fold(abbreviation)):]  # 'SAB Stichting Afvalstoffen ...'
+    for prefix in _NAME_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix):]
+    return key
+
+
+def _variants(a: str, b: str) -> bool:
+    """Whether two name keys are ways of writing one name: equal, one the other with a descriptive
+    prefix ('Gemeenschappelijke regeling RegIT' and 'RegIT'), or differing in a letter or two."""
+    if a == b or a.endswith(b) or b.endswith(a):
+        return True
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.93
+
+
+def _owms_name(record: Mapping[str, Any]) -> str:
+    """The name an OWMS term spells out (standaarden.overheid.nl/owms/terms/Veiligheidsregio_Fryslan)."""
+    owms = _text(_identifiers(record).get("owms"))
+    return _fold(unquote(owms.rsplit("/", 1)[-1]).replace("_", " ")) if "/owms/terms/" in owms else ""
+
+
+_PAREN_ABBREVIATION = re.compile(r"(?P<name>.+?)\s*\((?P<abbr>[^()]{2,12})\)")
+
+Name = tuple[str, str | None, str | None, str | None]
+
+
+def _gate_names(
+    org: _Org,
+    snapshot: str,
+    dissolved: str | None,
+    owners: Mapping[str, set[str]],
+    corrections: Mapping[tuple[str, str], Correction],
+    conflicts: _Conflicts,
+) -> None:
+    """Check the record's names and keep only those that hold; choose the current one (see the rules)."""
+    entries: list[Name] = []
+    for entry in org.record.get("names") or []:
+        if not isinstance(entry, dict) or not _text(entry.get("value")):
+            continue
+        value, abbreviation = _text(entry.get("value")), _text(entry.get("abbr")) or None
+        start = _date(entry.get("valid_from"), org.retrieved)
+        end = _date(entry.get("valid_until"), org.retrieved)
+        if end is not None and end > snapshot:
+            conflicts.add("future-end", "left out")  # a plan or an error: the end is not stated
+            end = None
+        if start and end and end < start:
+            conflicts.add("end-before-start", "left out")
+            start = end = None
+        if dissolved and start and start > dissolved:
+            conflicts.add("name-after-end", "left out")  # ministry histories: a name 'from 2017' of a body gone in 2010
+            continue
+        match = _PAREN_ABBREVIATION.fullmatch(value)
+        if match and not abbreviation and _abbreviation_fits(match.group("abbr"), match.group("name")):
+            conflicts.add("abbreviation-in-name", "rule")
+            value, abbreviation = match.group("name"), match.group("abbr")
+        entries.append((value, abbreviation, start, end))
+
+    # A name entry whose abbreviation does not fit it, where another entry of the record carries the same
+    # abbreviation and fits it, is another organisation's name (the source merged records by
+    # abbreviation): left out. An abbreviation that fits none of its names is left out alone.
+    kept: list[Name] = []
+    for value, abbreviation, start, end in entries:
+        if abbreviation and not _abbreviation_fits(abbreviation, value):
+            owned = any(a == abbreviation and _abbreviation_fits(a, v) for v, a, _, _ in entries)
+            if owned:
+                conflicts.add("name-of-another-organisation", "rule")
+                continue
+            conflicts.add("abbreviation-misfit", "left out")
+            abbreviation = None
+        kept.append((value, abbreviation, start, end))
+
+    current = [n for n in kept if n[3] is None] if not dissolved else []
+    groups: list[list[Name]] = []
+    for name in current:
+        key = _name_key(name[0], name[1])
+        for group in groups:
+            if any(_variants(key, _name_key(other[0], other[1])) for other in group):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    label: str | None = None
+    if len(groups) > 1:
+        correction = corrections.get((org.record_id, "name"))
+        owms = _owms_name(org.record)
+        # A name is another record's when exactly one other record carries it as its current name
+        # (a generic name such as 'Informatievoorziening', carried by many, identifies nobody).
+        others = [g for g in groups if not any(len(owners.get(n[0], set()) - {org.record_id}) == 1 for n in g)]
+        if correction is not None:
+            chosen = [g for g in groups if any(n[0] == correction.corrected for n in g)]
+            conflicts.add("several-current-names", "correction")
+        elif 0 < len(others) == 1 and len(others) < len(groups):
+            # The other names are another record's own current name: they are that organisation's.
+            chosen = others
+            conflicts.add("several-current-names", "rule")
+        elif owms and len(by_owms := [g for g in groups if any(_fold(n[0]) == owms for n in g)]) == 1:
+            # The record's OWMS term spells out one of the names.
+            chosen = by_owms
+            conflicts.add("several-current-names", "rule")
+        else:
+            # Nothing tells which name is right: none is stated. The abbreviation all of them share
+            # is the one thing they agree on, and labels the node.
+            chosen = []
+            shared = {n[1] for g in groups for n in g}
+            label = next(iter(shared)) if len(shared) == 1 and None not in shared else None
+            conflicts.add("several-current-names", "left out")
+        dropped = {n for g in groups if g not in chosen for n in g}
+        kept = [n for n in kept if n not in dropped]
+        groups = chosen
+    elif len(groups) == 1 and len({n[0] for n in groups[0]}) > 1:
+        conflicts.add("several-current-names", "rule")  # ways of writing one name
+    if groups:
+        # Variants of one name: the fullest form is the name ('Gemeenschappelijke regeling Eemkracht').
+        label = max(groups[0], key=lambda n: (len(n[0]), n[0]))[0]
+    org.names = sorted(set(kept), key=lambda n: (n[0], n[1] or "", n[2] or "", n[3] or ""))
+    org.preferred = label
+
+
+def _apply_corrections(
+    orgs: Mapping[str, _Org], corrections: tuple[Correction, ...], conflicts: _Conflicts
+) -> tuple[dict[tuple[str, str], Correction], list[str]]:
+    """Apply type, description, corner and parent corrections; name corrections are applied by
+    _gate_names. A correction whose register value no longer matches the register is not applied."""
+    applicable: dict[tuple[str, str], Correction] = {}
+    stale: list[str] = []
+    for correction in corrections:
+        org = orgs.get(correction.record)
+        if org is None:
+            stale.append(f"{correction.record} {correction.field}: no such record in the register")
+            continue
+        record = org.record
+        if correction.field == "name":
+            actual: Any = sorted({_text(n.get("value")) for n in record.get("names") or []
+                                  if isinstance(n, dict) and not n.get("valid_until")})
+        elif correction.field == "type":
+            actual = _text(record.get("type"))
+        elif correction.field == "description":
+            description = record.get("description")
+            actual = _text(description.get("text")) if isinstance(description, dict) else ""
+            actual = actual[: len(_text(correction.register))]  # the register value may quote the start only
+        elif correction.field == "parent":
+            actual = _text(record.get("parent_id")) or None
+        else:  # corner: the register has no such field
+            actual = None
+        expected = correction.register if not isinstance(correction.register, str) else _text(correction.register)
+        if actual != expected:
+            stale.append(f"{correction.record} {correction.field}: the register now says {actual!r}")
+            continue
+        applicable[(correction.record, correction.field)] = correction
+        if correction.field == "type":
+            org.kind = correction.corrected
+            conflicts.add("type-unsupported", "correction")
+        elif correction.field == "description":
+            org.withhold_description = True
+            conflicts.add("description-of-another", "correction")
+        elif correction.field == "corner":
+            org.corners = tuple(correction.corrected)
+            conflicts.add("corner", "correction")
+        elif correction.field == "parent":
+            org.parent_id = correction.corrected or None
+            conflicts.add("parent", "correction")
+    return applicable, stale
+
+
+def _type_rules(orgs: Mapping[str, _Org], conflicts: _Conflicts) -> None:
+    """A record typed adviescollege whose TOOI identifier is a zbo code and which names its kind of zbo
+    is a zbo (two register fields against one). An inspectorate that is also a zbo stays an inspectorate:
+    the type that says what it does in the triangle."""
+    for org in orgs.values():
+        tooi = _tooi(org.record) or ""
+        if "/tooi/id/zbo/" in tooi and org.kind not in ("zbo", "organisatieonderdeel"):
+            if org.kind == "adviescollege" and _text(org.record.get("zbo_kind")):
+                org.kind = "zbo"
+            conflicts.add("type-contradicts-tooi", "rule")
+
+
+def _merge_duplicates(orgs: dict[str, _Org], conflicts: _Conflicts) -> dict[str, str]:
+    """Merge historical-version records of a ministry (TOOI code hv_..., no ROO id) into the live
+    ministry record that carries the same name in an overlapping period: one body, one node. Returns
+    retired record id -> surviving record id."""
+    live = [o for o in orgs.values() if o.kind == "ministerie" and _text(_identifiers(o.record).get("roo_id"))]
+
+    def periods(org: _Org) -> list[tuple[str, str, str]]:
+        result = []
+        for n in org.record.get("names") or []:
+            if isinstance(n, dict) and _text(n.get("value")):
+                start = _date(n.get("valid_from")) or "0000-00-00"
+                end = _date(n.get("valid_until")) or "9999-99-99"
+                result.append((_name_key(_text(n.get("value")), None), start, end))
+        return result
+
+    retired: dict[str, str] = {}
+    for org in list(orgs.values()):
+        match = _TOOI_IRI.fullmatch(org.iri)
+        if org.kind != "ministerie" or not match or not match.group(2).startswith("hv_"):
+            continue
+        if _text(_identifiers(org.record).get("roo_id")):
+            continue
+        mine = periods(org)
+        hosts = [o for o in live if any(k == key and s <= end and start <= e
+                                         for k, s, e in mine for key, start, end in periods(o))]
+        if len(hosts) == 1:
+            hosts[0].merged.append(org)
+            retired[org.record_id] = hosts[0].record_id
+            conflicts.add("duplicate-body", "rule")
+    for record_id in retired:
+        del orgs[record_id]
+    return retired
+
+
+def _shared_roo_ids(orgs: Mapping[str, _Org], conflicts: _Conflicts) -> None:
+    """A ROO id on several records belongs to the record that cites that id's register page and no
+    other; on the others (and when none or several qualify) it is left out."""
+    by_roo_id: dict[str, list[_Org]] = defaultdict(list)
+    for org in orgs.values():
+        if roo_id := _text(_identifiers(org.record).get("roo_id")):
+            by_roo_id[roo_id].append(org)
+    for roo_id, holders in by_roo_id.items():
+        if len(holders) < 2:
+            continue
+        pages = {o.record_id: {u.split("/")[3] for u in o.sources if u.startswith("https://organisaties.overheid.nl/")}
+                 for o in holders}
+        owners = [o for o in holders if pages[o.record_id] == {roo_id}]
+        for org in holders:
+            if len(owners) == 1 and org is owners[0]:
+                conflicts.add("shared-roo-id", "rule")
+            else:
+                org.keep_roo_id = False
+                conflicts.add("shared-roo-id", "left out")
+
+
 # --- conversion ----------------------------------------------------------------------------------
 
 
 def _convert(
-    directory: Path, base_iri: str, progress: Callable[[int, int], None] | None
+    directory: Path,
+    base_iri: str,
+    progress: Callable[[int, int], None] | None,
+    corrections: tuple[Correction, ...] = (),
 ) -> tuple[str, ImportSummary]:
     """Read, map and serialise; the text and what happened."""
     if not base_iri.endswith("/") or _http_iri(base_iri) != base_iri:
@@ -580,8 +979,26 @@ def _convert(
             if len(parents) == 1:
                 org.parent_id = next(iter(parents))
 
+    # The quality gate: corrections first (they say what the register gets wrong), then the rules.
+    conflicts = _Conflicts()
+    applicable, stale = _apply_corrections(orgs, corrections, conflicts)
+    _type_rules(orgs, conflicts)
+    retired = _merge_duplicates(orgs, conflicts)
+    _shared_roo_ids(orgs, conflicts)
+    for org in orgs.values():
+        # A parent chain that returns to where it started says nothing about who is part of whom.
+        seen, parent_id = {org.record_id}, org.parent_id
+        while parent_id and parent_id in orgs and parent_id not in seen:
+            seen.add(parent_id)
+            parent_id = orgs[parent_id].parent_id
+        if parent_id == org.record_id:
+            org.parent_id = None
+            conflicts.add("parent-loop", "left out")
+
     by_tooi = {o.iri: o for o in orgs.values() if _TOOI_IRI.fullmatch(o.iri)}
-    by_roo_id = {roo_id: o for o in orgs.values() if (roo_id := _text(_identifiers(o.record).get("roo_id")))}
+    by_tooi.update({r.iri: o for o in orgs.values() for r in o.merged})
+    by_roo_id = {roo_id: o for o in orgs.values()
+                 if o.keep_roo_id and (roo_id := _text(_identifiers(o.record).get("roo_id")))}
     graph = _Graph()
     legal_labels: dict[str, Counter[str]] = defaultdict(Counter)
     relations: dict[tuple[str, str, str], _Relation] = {}
@@ -590,10 +1007,38 @@ def _convert(
 
     # The day the register was read: names are 'current' as of then (never the clock: reproducible).
     snapshot = max((d for o in orgs.values() for d in o.retrieved), default=UNKNOWN_DATE)
-    dissolved: dict[str, str] = {}
+    # Who carries which current name: a name another record carries as its own is that record's.
+    owners: dict[str, set[str]] = defaultdict(set)
     for org in orgs.values():
-        if end := _describe(org, orgs, snapshot, graph, legal_labels, notes):
+        for entry in org.record.get("names") or []:
+            if isinstance(entry, dict) and _text(entry.get("value")) and not entry.get("valid_until"):
+                owners[_text(entry.get("value"))].add(org.record_id)
+    founded: dict[str, str] = {}
+    dissolved: dict[str, str] = {}
+    for org in list(orgs.values()):
+        start, end = _dates(org, snapshot, conflicts, notes)
+        _gate_names(org, snapshot, end, owners, applicable, conflicts)
+        for other in org.merged:
+            # The names a merged record carried are names of this body in their period.
+            _gate_names(other, snapshot, None, owners, applicable, conflicts)
+            org.names = sorted(set(org.names or []) | set(other.names or []),
+                               key=lambda n: (n[0], n[1] or "", n[2] or "", n[3] or ""))
+            org.sources = tuple(sorted(set(org.sources) | set(other.sources)))
+        if not org.names and not org.preferred:
+            skipped.append(SkippedRecord(org.file, "no name that holds (the register's names conflict)"))
+            del orgs[org.record_id]
+            continue
+        if start:
+            founded[org.iri] = start
+        if end:
             dissolved[org.iri] = end
+    for org in orgs.values():
+        _describe(org, orgs, snapshot, founded.get(org.iri), dissolved.get(org.iri), graph, legal_labels,
+                  notes, conflicts)
+    by_tooi = {o.iri: o for o in orgs.values() if _TOOI_IRI.fullmatch(o.iri)}
+    by_tooi.update({r.iri: o for o in orgs.values() for r in o.merged})
+    by_roo_id = {roo_id: o for o in orgs.values()
+                 if o.keep_roo_id and (roo_id := _text(_identifiers(o.record).get("roo_id")))}
 
     def relate(
         kind: str, source: _Org, target: _Org, start: str | None, end: str | None, cite: tuple[str, ...]
@@ -609,10 +1054,21 @@ def _convert(
                 notes["relations given the dissolution date of one side as their end date"] += 1
             elif ends:
                 notes["relations starting after one side was dissolved (left without an end date)"] += 1
+        derived = False
+        if start is None and kind != "predecessor-of":
+            # Rule: a relation the register gives without a date of its own cannot have begun before
+            # both sides existed; its start is the later of their founding dates (when both are known),
+            # marked interpreted on the relation node.
+            both = [founded.get(source.iri), founded.get(target.iri)]
+            if all(both) and (end is None or max(both) <= end):  # type: ignore[type-var]
+                start, derived = max(both), True  # type: ignore[type-var]
         key = (kind, source.iri, target.iri)
         relation = relations.setdefault(key, _Relation(kind, source, target.iri, target.slug))
         relation.periods[(start, end)].update(cite)
+        if derived:
+            relation.interpreted.add((start, end))
 
+    succession: dict[tuple[str, str], set[str]] = defaultdict(set)
     for org in orgs.values():
         record = org.record
         cite = org.sources
@@ -672,14 +1128,37 @@ def _convert(
                 end = _past(_date(participant.get("uittredings_datum"), org.retrieved), snapshot, notes)
                 relate("participates-in", member, org, start, end, cite)
 
-        for field_name, predicate in (("predecessor_id", "dh:predecessor"), ("successor_id", "dh:successor")):
-            value = record.get(field_name)
-            for other_id in value if isinstance(value, list) else [value] if value else []:
-                other = orgs.get(str(other_id))
-                if other is None or other is org:
-                    unresolved.append(f"{org.record_id} {field_name} -> {other_id}")
-                else:
-                    graph.add(org.iri, predicate, _iri(other.iri))
+        for merged in [org, *org.merged]:
+            for field_name in ("predecessor_id", "successor_id"):
+                value = merged.record.get(field_name)
+                for other_id in value if isinstance(value, list) else [value] if value else []:
+                    other = orgs.get(retired.get(str(other_id), str(other_id)))
+                    if other is None:
+                        unresolved.append(f"{merged.record_id} {field_name} -> {other_id}")
+                    elif other is org:
+                        conflicts.add("succession-self", "rule")  # one body after the merge of duplicates
+                    elif field_name == "predecessor_id":
+                        succession[(other.record_id, org.record_id)].update(merged.sources)
+                    else:
+                        succession[(org.record_id, other.record_id)].update(merged.sources)
+
+    # The register's predecessor and successor links as dated, sourced predecessor-of relations. Two
+    # bodies each other's predecessor contradict each other: both links are left out.
+    for (before_id, after_id), cite in sorted(succession.items()):
+        if (after_id, before_id) in succession:
+            conflicts.add("succession-loop", "left out")
+            continue
+        before, after = orgs[before_id], orgs[after_id]
+        graph.add(after.iri, "dh:predecessor", _iri(before.iri))
+        graph.add(before.iri, "dh:successor", _iri(after.iri))
+        # The succession took place when the predecessor ended, else when the successor began: the
+        # register states neither for the link itself, so the date is interpreted.
+        when = dissolved.get(before.iri) or founded.get(after.iri)
+        relation = relations.setdefault(("predecessor-of", before.iri, after.iri),
+                                        _Relation("predecessor-of", before, after.iri, after.slug))
+        relation.periods[(when, None)].update(cite)
+        if when:
+            relation.interpreted.add((when, None))
 
     for tooi, (label, cite) in minimal.items():
         _describe_minimal(tooi, label, cite, graph)
@@ -701,6 +1180,8 @@ def _convert(
         skipped=tuple(skipped),
         unresolved_references=tuple(sorted(set(unresolved))),
         notes=tuple(sorted((what, n) for what, n in notes.items() if n)),
+        conflicts=conflicts.rows(),
+        stale_corrections=tuple(stale),
     )
     return text, summary
 
@@ -773,6 +1254,10 @@ def _corners(org: _Org, orgs: Mapping[str, _Org]) -> tuple[str, ...]:
     # An organisatieonderdeel works in its parent's corner; walk up until something decides.
     while current is not None and current.record_id not in seen:
         seen.add(current.record_id)
+        if current.corners is not None:  # a curated correction
+            return current.corners
+        if current.kind == "overig":  # no type that tells (an umbrella association): no corner stated
+            return ()
         if current.record_id in CORNERS_BY_ID:
             return CORNERS_BY_ID[current.record_id]
         if current.record_id in IMPLEMENTING_UNITS:
@@ -792,23 +1277,6 @@ def _past(end: str | None, snapshot: str, notes: Counter[str]) -> str | None:
     return end
 
 
-def _names(org: _Org, snapshot: str, notes: Counter[str]) -> list[tuple[str, str | None, str | None, str | None]]:
-    """(name, abbreviation, start, end) per distinct name entry."""
-    result: set[tuple[str, str | None, str | None, str | None]] = set()
-    for entry in org.record.get("names") or []:
-        if not isinstance(entry, dict) or not _text(entry.get("value")):
-            continue
-        result.add(
-            (
-                _text(entry.get("value")),
-                _text(entry.get("abbr")) or None,
-                _date(entry.get("valid_from"), org.retrieved),
-                _past(_date(entry.get("valid_until"), org.retrieved), snapshot, notes),
-            )
-        )
-    return sorted(result, key=lambda n: (n[0], n[1] or "", n[2] or "", n[3] or ""))
-
-
 def _current_name(names: list[tuple[str, str | None, str | None, str | None]], on: str) -> str:
     """The name valid on date `on` (the latest such); else the name that ended last."""
 
@@ -821,15 +1289,41 @@ def _current_name(names: list[tuple[str, str | None, str | None, str | None]], o
     return best[0]
 
 
+def _dates(org: _Org, snapshot: str, conflicts: _Conflicts, notes: Counter[str]) -> tuple[str | None, str | None]:
+    """The founding and dissolution dates the register states and that hold (see the rules)."""
+    record = org.record
+    from_record = _date(record.get("valid_from"), org.retrieved)
+    # <startDatum> of the register itself: the date the register gives for the organisation's start.
+    from_register = _date(record.get("roo_start_datum"), org.retrieved)
+    founded = from_record or from_register
+    if from_record and from_register and from_record != from_register:
+        conflicts.add("start-dates-disagree", "left out")
+        founded = None
+    raw_end = _date(record.get("valid_until"), org.retrieved)
+    dissolved = _past(raw_end, snapshot, notes)
+    if raw_end and dissolved is None:
+        conflicts.add("future-end", "left out")
+    if dissolved and not _dissolution(org):
+        notes["record end dates of territorial governments that still exist left out (not a dissolution)"] += 1
+        dissolved = None
+    if founded and dissolved and dissolved < founded:
+        conflicts.add("end-before-start", "left out")
+        founded = dissolved = None
+    return founded, dissolved
+
+
 def _describe(
     org: _Org,
     orgs: Mapping[str, _Org],
     snapshot: str,
+    founded: str | None,
+    dissolved: str | None,
     graph: _Graph,
     legal_labels: dict[str, Counter[str]],
     notes: Counter[str],
+    conflicts: _Conflicts,
 ) -> None:
-    """All triples about one organisation except its relations; its dissolution date, if any."""
+    """All triples about one organisation except its relations."""
     record, s = org.record, org.iri
     kind = org.kind
     graph.add(s, "a", "org:Organization")
@@ -840,29 +1334,21 @@ def _describe(
     for cls in tooi_classes:
         graph.add(s, "a", f"tooiont:{cls}")
 
-    if kind not in ORGANISATION_TYPES:
+    if kind not in ORGANISATION_TYPES and kind != "overig":
         notes["records of an unknown type (organisation type 'overig')"] += 1
     concept = ORGANISATION_TYPE_BY_ID.get(org.record_id) or ORGANISATION_TYPES.get(kind, "overig")
     graph.add(s, "dh:organisationType", f"orgtype:{concept}")
     for corner in _corners(org, orgs):
         graph.add(s, "dh:corner", f"corner:{corner}")
 
-    founded = _date(record.get("valid_from"), org.retrieved)
-    dissolved = _past(_date(record.get("valid_until"), org.retrieved), snapshot, notes)
-    if dissolved and not _dissolution(org):
-        notes["record end dates of territorial governments that still exist left out (not a dissolution)"] += 1
-        dissolved = None
-    if founded and dissolved and dissolved < founded:
-        notes["dissolution dates before the founding date left out"] += 1
-        dissolved = None
     if founded:
         graph.add(s, "schema:foundingDate", _xsd_date(founded))
     if dissolved:
         graph.add(s, "schema:dissolutionDate", _xsd_date(dissolved))
 
-    names = _names(org, snapshot, notes)
-    # The current name is the one valid on the day the record was read (or the organisation ended).
-    preferred = _current_name(names, dissolved or max(org.retrieved, default=snapshot))
+    names = org.names or []
+    # The current name is the one the gate chose; for an organisation that ended, the one valid then.
+    preferred = org.preferred or _current_name(names, dissolved or max(org.retrieved, default=snapshot))
     graph.add(s, "skos:prefLabel", _literal(preferred, lang="nl"))
     for abbreviation in sorted({n[1] for n in names if n[1] and n[1] != preferred}):
         graph.add(s, "skos:altLabel", _literal(abbreviation, lang="nl"))
@@ -874,19 +1360,23 @@ def _describe(
             node.append(("schema:startDate", _xsd_date(start)))
         if end:
             node.append(("schema:endDate", _xsd_date(end)))
-        graph.nested[s].add(tuple(sorted(node, key=_predicate_order)))
+        graph.add_node(s, "dh:hasName", node)
 
-    roo_id = _text(_identifiers(record).get("roo_id"))
-    if roo_id:
-        graph.add(s, "dh:rooId", _literal(roo_id))
+    _describe_identifiers(org, graph, conflicts)
 
     description = record.get("description")
     text = description.get("text") if isinstance(description, dict) else None
-    if isinstance(text, str) and text.strip():
+    if isinstance(text, str) and text.strip() and not org.withhold_description:
         if _personal(text):
             notes["descriptions withheld: they carry contact details or names of people"] += 1
         else:
             graph.add(s, "dcterms:description", _literal(text.strip(), lang="nl"))
+    tasks = _text(record.get("taken_en_bevoegdheden"))
+    if tasks:
+        if _personal(tasks):
+            notes["tasks withheld: they carry contact details or names of people"] += 1
+        else:
+            graph.add(s, "dh:tasks", _literal(tasks, lang="nl"))
 
     contact = record.get("contact")
     website = contact.get("website") if isinstance(contact, dict) else None
@@ -897,21 +1387,124 @@ def _describe(
         else:
             notes["web addresses left out: not an http(s) address"] += 1
 
+    if zbo_kind := _text(record.get("zbo_kind")):
+        graph.add(s, "dh:zboKind", _literal(zbo_kind, lang="nl"))
+    if legal_form := _text(record.get("legal_form")):
+        graph.add(s, "dh:legalForm", _literal(legal_form, lang="nl"))
+    kaderwet = record.get("kaderwet")
+    for key, predicate in (("kaderwetZbo", "dh:kaderwetZboApplies"),
+                           ("kaderwetAdviescollege", "dh:kaderwetAdviescollegesApplies")):
+        block = kaderwet.get(key) if isinstance(kaderwet, dict) else None
+        applies = _text(block.get("kaderwetVanToepassing")).casefold() if isinstance(block, dict) else ""
+        if applies in ("ja", "nee"):
+            graph.add(s, predicate, _literal("true" if applies == "ja" else "false", datatype="xsd:boolean"))
+    for item in record.get("classifications") or []:
+        if isinstance(item, dict) and _text(item.get("type")):
+            graph.add(s, "dh:rooClassification", _literal(_text(item.get("type"))))
+    for evaluation in record.get("evaluations") or []:
+        if not isinstance(evaluation, dict):
+            continue
+        node = [("a", "dh:Evaluation")]
+        if day := _date(evaluation.get("datum")):
+            node.append(("dcterms:date", _xsd_date(day)))
+        if number := _text(evaluation.get("kamerstuknummer")):
+            node.append(("dh:kamerstuk", _literal(number)))
+        if title := _text(evaluation.get("naam_rapport")):
+            node.append(("dcterms:title", _literal(title, lang="nl")))
+        link = _http_iri(evaluation.get("referentie"))
+        if link:
+            node.append(("dcterms:source", _iri(link)))
+        if len(node) > 1 and link:
+            graph.add_node(s, "dh:evaluation", node)
+
     for basis in record.get("wettelijke_grondslagen") or []:
         if not isinstance(basis, dict) or not basis.get("referentie"):
             continue
-        law = _http_iri(basis.get("referentie"))
-        if law is None:
+        target = _legal_basis(basis, graph, legal_labels, conflicts)
+        if target is None:
             notes["legal bases left out: the reference is not an http(s) address"] += 1
             continue
-        graph.add(s, "dh:legalBasis", _iri(law))
-        label = _text(basis.get("opschrift"))
-        if label:
-            legal_labels[law][label] += 1
+        graph.add(s, "dh:legalBasis", _iri(target))
 
     for url in org.sources:
         graph.add(s, "dcterms:source", _iri(url))
-    return dissolved
+
+
+_BWB = re.compile(r"BWB[RV]\d{7}")
+_ARTICLE_IN_HEADING = re.compile(r",?\s+artikel\s+(?P<article>[0-9][0-9A-Za-z.:]*?)(?=[,\s]|$)")
+
+
+def _legal_basis(
+    basis: Mapping[str, Any], graph: _Graph, legal_labels: dict[str, Counter[str]], conflicts: _Conflicts
+) -> str | None:
+    """The IRI a legal basis points to: a dh:LegalProvision (the law plus article) where the link or the
+    heading names one article of a law on wetten.overheid.nl, the law's page where it names none, and
+    the link as given for anything else. Describes the provision; collects the labels."""
+    link = _http_iri(basis.get("referentie"))
+    if link is None:
+        return None
+    heading = _text(basis.get("opschrift"))
+    match = re.fullmatch(r"https?://(?:www\.)?wetten\.overheid\.nl/(?P<path>[^?#]*)", link)
+    bwb = None
+    article_in_link = None
+    if match:
+        path = match.group("path")
+        if path.startswith("jci1.3:c:"):
+            parts = path.removeprefix("jci1.3:c:").split("&")
+            bwb = parts[0] if _BWB.fullmatch(parts[0]) else None
+            params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+            article_in_link = unquote(params.get("artikel", "")) or None
+        else:
+            first = path.split("/", 1)[0]
+            bwb = first if _BWB.fullmatch(first) else None
+    if bwb is None:
+        if heading:
+            legal_labels[link][heading] += 1
+        return link
+    law = f"https://wetten.overheid.nl/{bwb}"
+    found = _ARTICLE_IN_HEADING.search(heading)
+    article_in_heading = found.group("article").rstrip(".") if found else None
+    law_label = heading[: found.start()].strip() if found else heading
+    if law_label:
+        legal_labels[law][law_label] += 1
+    article = article_in_link or article_in_heading
+    if article_in_link and article_in_heading and article_in_link != article_in_heading:
+        conflicts.add("article-disagrees", "left out")
+        article = None
+    provision = f"https://wetten.overheid.nl/jci1.3:c:{bwb}&artikel={article}" if article else None
+    if provision is None or _http_iri(provision) != provision:
+        return law
+    graph.add(provision, "a", "dh:LegalProvision")
+    graph.add(provision, "dh:bwbId", _literal(bwb))
+    graph.add(provision, "dh:article", _literal(article))
+    graph.add(provision, "dcterms:isPartOf", _iri(law))
+    label = heading if found else (f"{heading}, artikel {article}" if heading else f"{bwb}, artikel {article}")
+    legal_labels[provision][label] += 1
+    return provision
+
+
+def _describe_identifiers(org: _Org, graph: _Graph, conflicts: _Conflicts) -> None:
+    """The identifier crosswalk: ROO id, TOOI (own and of merged records), OIN, KvK, RSIN, OWMS."""
+    s = org.iri
+    identifiers = _identifiers(org.record)
+    roo_id = _text(identifiers.get("roo_id"))
+    if roo_id and org.keep_roo_id:
+        graph.add(s, "dh:rooId", _literal(roo_id))
+    for record in [org.record, *(m.record for m in org.merged)]:
+        if tooi := _tooi(record):
+            graph.add(s, "dh:tooiIdentifier", _iri(tooi))
+        ids = _identifiers(record)
+        for key, predicate in (("oin", "dh:oin"), ("kvk", "dh:kvkNumber"), ("rsin", "dh:rsin")):
+            if value := _text(ids.get(key)):
+                graph.add(s, predicate, _literal(value))
+        owms = _http_iri(ids.get("owms"))
+        if owms and owms.rsplit("/", 1)[-1].strip("X") == "":
+            conflicts.add("placeholder-identifier", "left out")
+        elif owms:
+            graph.add(s, "dh:owmsTerm", _iri(owms))
+    for other in org.merged:
+        # The retired IRI stays findable: the same body, known by that identifier too.
+        graph.add(s, "owl:sameAs", _iri(other.iri))
 
 
 def _dissolution(org: _Org) -> bool:
@@ -977,11 +1570,16 @@ def _write_relations(relations: Mapping[tuple[str, str, str], _Relation], base_i
                 graph.add(node, "schema:endDate", _xsd_date(end))
             for cite in relation.periods[period]:
                 graph.add(node, "dcterms:source", _iri(cite))
+            if period in relation.interpreted:
+                graph.add(node, "dh:epistemicStatus", "epistemic:interpreted")
             count += 1
     return count
 
 
 # --- serialisation -------------------------------------------------------------------------------
+
+
+_NESTED_LINKS = frozenset({"dh:hasName", "dh:evaluation"})
 
 
 def _predicate_order(pair: tuple[str, str]) -> tuple[int, str, str]:
@@ -1024,11 +1622,11 @@ def _subject_block(subject: str, graph: _Graph) -> str:
     objects: dict[str, list[str]] = defaultdict(list)
     for predicate, obj in sorted(graph.subjects.get(subject, ()), key=_predicate_order):
         objects[predicate].append(obj)
-    for node in sorted(graph.nested.get(subject, ())):
+    for link, node in sorted(graph.nested.get(subject, ())):
         inner = " ;\n".join(f"        {p} {o}" for p, o in node)
-        objects["dh:hasName"].append(f"[\n{inner}\n    ]")
+        objects[link].append(f"[\n{inner}\n    ]")
     lines = []
     for predicate in sorted(objects, key=lambda p: (p != "a", p)):
-        separator = ", " if predicate in ("a", "dh:hasName") else " ,\n        "
+        separator = ", " if predicate == "a" or predicate in _NESTED_LINKS else " ,\n        "
         lines.append(f"    {predicate} " + separator.join(objects[predicate]))
     return f"<{subject}>\n" + " ;\n".join(lines) + " .\n"
