@@ -26,7 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import patterns
+from . import history, patterns
 from .iris import DCTERMS, DH, KINDS, PROV, RDF_TYPE, TOOI_ORG_PREFIX, XSD
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -244,6 +244,8 @@ class RelationRow:
     end: str | None
     legal_bases: tuple[Link, ...] = ()
     sources: tuple[Link, ...] = ()
+    status: Link | None = None  # dh:epistemicStatus, where the relation is not a plain sourced fact
+    change_kind: Link | None = None  # dh:changeKind of a predecessor-of relation
 
     def current(self, today: str) -> bool:
         """True if the relation holds on `today` (ISO date)."""
@@ -328,6 +330,8 @@ class OrganisationView:
     monitors: list[Link]
     events: list[Link]
     triangle: Triangle
+    predecessors: list[RelationRow] = field(default_factory=list)
+    successors: list[RelationRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -776,7 +780,16 @@ class Pages:
             triangle=Triangle(0, 0, {}, "", [], [], {}),
         )
         view.triangle = layout_triangle(view, self._short_name)
+        view.predecessors, view.successors = history.predecessors_and_successors(
+            relations, self._register_history(node), self.link(self.base + "def/relation-type/predecessor-of"))
         return view
+
+    def _register_history(self, node: ox.NamedNode) -> list[tuple[str, Link]]:
+        """("predecessor" | "successor", other) from the direct dh:predecessor / dh:successor triples,
+        which the register states without a qualified relation."""
+        return [(kind, self.link(term.value))
+                for kind, predicate in (("predecessor", DH + "predecessor"), ("successor", DH + "successor"))
+                for term in self.objects(node, predicate) if isinstance(term, ox.NamedNode)]
 
     def _cases_of(self, node: ox.NamedNode) -> list[tuple[Link, Link | None]]:
         """The cases an organisation takes part in, with its role. Index lookups from the
@@ -823,7 +836,9 @@ class Pages:
                 node=Link(key, {}, self.href(key)), type=self.link(type_iri),
                 role=ROLES.get((slug, direction), ("linked", None, 99))[0], direction=direction,
                 other=self.link(other), start=row["start"].value if "start" in row else None,
-                end=row["end"].value if "end" in row else None))
+                end=row["end"].value if "end" in row else None,
+                status=self.link(row["status"].value) if isinstance(row.get("status"), ox.NamedNode) else None,
+                change_kind=self.link(row["kind"].value) if isinstance(row.get("kind"), ox.NamedNode) else None))
         types = self.snapshot.cached("relation-types", self._relation_types)
         for predicate, slug in DIRECT_PROPERTIES.items():
             for direction, quads in (("out", self.quads(node, _n(predicate), None)),
@@ -1286,13 +1301,15 @@ class Pages:
 # -- the fixed SPARQL queries ---------------------------------------------------------------------
 
 ORGANISATION_RELATIONS = """
-SELECT ?relation ?type ?direction ?other ?start ?end ?name ?corner WHERE {
+SELECT ?relation ?type ?direction ?other ?start ?end ?status ?kind ?name ?corner WHERE {
   { ?relation dh:from ?org ; dh:to ?other . BIND("out" AS ?direction) }
   UNION
   { ?relation dh:to ?org ; dh:from ?other . BIND("in" AS ?direction) }
   ?relation dh:relationType ?type .
   OPTIONAL { ?relation schema:startDate ?start }
   OPTIONAL { ?relation schema:endDate ?end }
+  OPTIONAL { ?relation dh:epistemicStatus ?status }
+  OPTIONAL { ?relation dh:changeKind ?kind }
   OPTIONAL { ?other skos:prefLabel ?name }
   OPTIONAL { ?other dh:corner ?corner }
 }"""

@@ -1,0 +1,47 @@
+"""History of an organisation for its page: its predecessors and successors, from the qualified
+predecessor-of relations (with the day and kind of the change and their epistemic status) and from
+the register's direct dh:predecessor / dh:successor triples that no qualified relation covers.
+
+Valid time in driehoek (docs/model.md, "History and valid time"): a relation holds on a day D when
+its start is on or before D (no start: since before the record) and its end on or after D (the end
+day is included; no end: still in force).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pages imports this module; the view types live there
+    from .pages import Link, RelationRow
+
+
+def holds_on(start: str | None, end: str | None, day: str) -> bool:
+    """True if a period with these ISO dates (None: open) includes `day`, both ends included."""
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def predecessors_and_successors(relations: Iterable[RelationRow], register: Iterable[tuple[str, Link]],
+                                predecessor_type: Link) -> tuple[list[RelationRow], list[RelationRow]]:
+    """(predecessors, successors) of an organisation, oldest change first: the predecessor-of rows of
+    its relations, then a row without dates for each register triple naming another organisation."""
+    from .pages import RelationRow  # at call time: pages imports this module
+
+    predecessors: list[RelationRow] = []
+    successors: list[RelationRow] = []
+    for row in relations:
+        if row.role == "successor-of":  # the other organisation is the predecessor
+            predecessors.append(row)
+        elif row.role == "predecessor-of":
+            successors.append(row)
+    known = {("predecessor", r.other.iri) for r in predecessors} | {("successor", r.other.iri) for r in successors}
+    for kind, other in register:
+        if (kind, other.iri) in known:
+            continue
+        known.add((kind, other.iri))
+        target = predecessors if kind == "predecessor" else successors
+        role, direction = ("successor-of", "in") if kind == "predecessor" else ("predecessor-of", "out")
+        target.append(RelationRow(None, predecessor_type, role, direction, other, None, None))
+    for rows in (predecessors, successors):
+        rows.sort(key=lambda r: (r.start or "", r.other.iri))
+    return predecessors, successors
