@@ -1256,10 +1256,10 @@ def _corners(org: _Org, orgs: Mapping[str, _Org]) -> tuple[str, ...]:
         seen.add(current.record_id)
         if current.corners is not None:  # a curated correction
             return current.corners
-        if current.kind == "overig":  # no type that tells (an umbrella association): no corner stated
-            return ()
         if current.record_id in CORNERS_BY_ID:
             return CORNERS_BY_ID[current.record_id]
+        if current.kind == "overig":  # no type that tells (an umbrella association): no corner stated
+            return ()
         if current.record_id in IMPLEMENTING_UNITS:
             return (IMPLEMENTATION,)
         if current.kind in CORNERS_BY_TYPE:
