@@ -7,6 +7,7 @@ script or style anywhere; scripts and styles come from /static only) and `nosnif
 
 from __future__ import annotations
 
+import json
 import textwrap
 import urllib.parse
 from datetime import date
@@ -16,7 +17,7 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from .. import pages, queries
+from .. import formats, pages, patterns, queries
 from ..errors import BadRequest, DriehoekError, NotFound
 from .i18n import LANGUAGES, current_language
 from .resources import current_snapshot, render_error_page
@@ -136,6 +137,42 @@ def cases() -> ResponseReturnValue:
     reader = current_snapshot().pages()
     listing = reader.cases(current_language(), page=_page())
     return render_template("cases.html", listing=listing, criteria=reader.criteria())
+
+
+@bp.get("/patterns")
+def patterns_page() -> ResponseReturnValue:
+    """Cases as comparable evidence: the matrix cases x factors x ratings, the counts of factors with
+    high and low ratings per criterion, agreement between raters, and the caveat of a small n."""
+    snapshot = current_snapshot()
+    built = _patterns(snapshot)
+    return render_template(
+        "patterns.html", p=built, caveat=patterns.CAVEAT, rule=patterns.RULE, query_names=patterns.QUERIES,
+        agreement_labels=patterns.AGREEMENT_LABELS, level_labels=patterns.LEVEL_LABELS,
+        presence_labels=patterns.PRESENCE_LABELS, criterion_labels={c.iri: c.labels for c in built.criteria},
+        factor_by_iri={f.iri: f for f in built.factors},
+        case_href=lambda iri: pages.local_path(iri, snapshot.base_iri) or iri)
+
+
+@bp.get("/patterns.<suffix>")
+def patterns_data(suffix: str) -> ResponseReturnValue:
+    """The patterns as JSON (everything, with the caveat) or CSV (?table=matrix|counts|agreement)."""
+    built = _patterns(current_snapshot())
+    if suffix == "json":
+        body = json.dumps(built.to_json(), ensure_ascii=False, indent=1)
+        response = Response(body, content_type=formats.JSON.content_type)
+    elif suffix == "csv":
+        table = _choice("table", list(patterns.TABLES)) or "matrix"
+        response = Response(built.to_csv(table), content_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'inline; filename="patterns-{table}.csv"'
+    else:
+        raise NotFound(f"no /patterns.{suffix}; there are /patterns.json and /patterns.csv")
+    response.headers["Link"] = '</patterns>; rel="alternate"; type="text/html"'
+    return response
+
+
+def _patterns(snapshot: pages.Snapshot) -> patterns.Patterns:
+    built: patterns.Patterns = snapshot.cached("patterns", lambda: patterns.build(snapshot.store, snapshot.dataset))
+    return built
 
 
 @bp.get("/criteria")
