@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.register_blueprint(resources.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(report_web.bp)
+    from .web import releases
+
+    app.register_blueprint(releases.bp)
     _register_error_handlers(app)
     return app
 

@@ -333,6 +333,39 @@ def token_revoke(ctx: click.Context, name: str) -> None:
     click.echo(f"revoked {count} token(s) named {name}", err=True)
 
 
+def _release_version(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from . import release
+
+    if not release.VERSION.fullmatch(value):
+        raise click.BadParameter(f"{value!r}: use letters, digits, dots and dashes (at most 40, starting and "
+                                 "ending with a letter or digit), e.g. 2026.1 or 1.0.0")
+    return value
+
+
+@main.command("release")
+@click.argument("version", callback=_release_version)
+@click.option("--title", default="", help="A title for the release (default: the dataset's).")
+@click.option("--date", "issued", type=click.DateTime(formats=["%Y-%m-%d"]), help="Issue date (default: today).")
+@click.option("--licence", default="http://creativecommons.org/publicdomain/zero/1.0/", show_default=True,
+              help="IRI of the data licence stated in the release.")
+@click.pass_context
+def release_command(ctx: click.Context, version: str, title: str, issued: Any, licence: str) -> None:
+    """Freeze the public dataset as release VERSION under DATA_DIR/releases/ (also while the server runs):
+    N-Quads and TriG (gzip) with SHA256SUMS, a DCAT description, CITATION.cff and BibTeX."""
+    from . import release
+
+    announce = (lambda text: click.echo(f"  {text}", err=True)) if sys.stderr.isatty() else None
+    with _service(ctx) as service:
+        snapshot = service.snapshot()
+        made = release.make_release(snapshot, service.withdrawn_graphs(snapshot), service.settings.data_dir,
+                                    service.settings.base_iri, version, issued=issued.date() if issued else None,
+                                    title=title, licence=licence, progress=announce)
+        click.echo(f"release {made.version}: {made.triples} triples in {made.graphs} graphs, written to {made.directory}",
+                   err=True)
+        for name, info in sorted(made.files.items()):
+            click.echo(f"{info['sha256']}  {name}")
+
+
 @main.command("import-roo")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -19,8 +19,10 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def describe(base_iri: str, site: str, snapshot: ox.Store, withdrawn: Iterable[str] = ()) -> list[ox.Triple]:
-    """VoID/DCAT triples for the public dataset: size, endpoints, dump, vocabulary, licence."""
+def describe(base_iri: str, site: str, snapshot: ox.Store, withdrawn: Iterable[str] = (),
+             releases: Iterable[Any] = ()) -> list[ox.Triple]:
+    """VoID/DCAT triples for the public dataset: size, endpoints, dump, vocabulary, licence, and its
+    citable releases (release.Release) as versions."""
     hidden = set(withdrawn)
     dataset = _n(base_iri)
     graphs = [g for g in snapshot.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in hidden]
@@ -52,6 +54,15 @@ def describe(base_iri: str, site: str, snapshot: ox.Store, withdrawn: Iterable[s
     ]
     for graph in graphs:
         out.append(ox.Triple(dataset, _n(VOID + "subset"), graph))
+    for release in releases:
+        version = _n(release.iri(base_iri))
+        out += [
+            ox.Triple(dataset, _n(DCTERMS + "hasVersion"), version),
+            ox.Triple(version, _n(RDF_TYPE), _n(DCAT + "Dataset")),
+            ox.Triple(version, _n(DCTERMS + "isVersionOf"), dataset),
+            ox.Triple(version, _n(DCAT + "version"), ox.Literal(release.version)),
+            ox.Triple(version, _n(DCTERMS + "issued"), ox.Literal(release.issued, datatype=_n(XSD + "date"))),
+        ]
     return out
 
 

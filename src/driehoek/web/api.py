@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from .. import formats, negotiation, void
+from .. import formats, negotiation, release, void
 from ..errors import NotAcceptable
 
 bp = Blueprint("api", __name__)
@@ -38,7 +38,7 @@ def void_description() -> ResponseReturnValue:
                             + ", ".join(f.media_type for f in formats.GRAPH_FORMATS))
     snapshot = service.snapshot()
     triples = void.describe(service.settings.base_iri, request.host_url, snapshot,
-                            service.withdrawn_graphs(snapshot))
+                            service.withdrawn_graphs(snapshot), release.list_releases(service.settings.data_dir))
     body = void.serialize(triples, fmt)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")

@@ -11,6 +11,7 @@ Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherev
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 from typing import Any
 
 import pyoxigraph as ox
@@ -107,7 +108,7 @@ def document(kind: str, name: str) -> ResponseReturnValue:
 def organisation(name: str) -> ResponseReturnValue:
     """The document about an organisation identified by its TOOI IRI (/org/zb000117 is UWV)."""
     code, fmt = split_suffix(name)
-    reader = current_snapshot().pages()
+    reader = reading_snapshot().pages()
     iri = reader.organisation_iri(code)
     if iri is None:
         raise NotFound(f"no organisation with the TOOI code {code!r}")
@@ -126,11 +127,34 @@ def concept(rest: str) -> ResponseReturnValue:
     return serve(iri, fmt, f"/def/{path}")
 
 
+def reading_snapshot() -> pages.Snapshot:
+    """What this request reads: the release named by `?release=VERSION` (the resource as it was in
+    that release, read from the release's frozen dataset), else the newest snapshot."""
+    version = request.args.get("release")
+    if version is None:
+        return current_snapshot()
+    from .. import release
+
+    found = release.find_release(settings().data_dir, version)
+    holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER + ".releases", {})
+    key = f"release:{found.version}:{found.files[found.dump.name]['sha256']}"
+    snapshot = holder.get(found.version)
+    if snapshot is None or snapshot.key != key:
+        issued = datetime.fromisoformat(found.issued).replace(tzinfo=timezone.utc)
+        snapshot = pages.Snapshot(release.release_store(found), key=key, base_iri=settings().base_iri,
+                                  modified=issued)
+        holder.clear()  # one release view at a time: a release's store lives in memory
+        holder[found.version] = snapshot
+    return snapshot
+
+
 def serve(iri: str, fmt: formats.Format | None, path: str, reader: pages.Pages | None = None) -> Response:
     """One resource in one format, with validators, alternates and the 404/410 rules."""
-    snapshot = current_snapshot()
-    reader = reader or snapshot.pages()
+    snapshot = reading_snapshot()
+    reader = reader if reader is not None and reader.snapshot is snapshot else snapshot.pages()
     state = reader.status(iri)
+    if state == "missing" and "release" in request.args:
+        raise NotFound(f"{iri} is not in release {request.args['release']}", iri=iri)
     if state == "missing":
         raise NotFound(f"no resource {iri}", iri=iri)
     if state == "withdrawn":
@@ -167,8 +191,13 @@ def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: s
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Link"] = link_header(iri, path)
     response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    version = request.args.get("release")
+    location = path + fmt.suffix + (f"?release={version}" if version is not None else "")
     if request.path != path + fmt.suffix:
-        response.headers["Content-Location"] = path + fmt.suffix
+        response.headers["Content-Location"] = location
+    if version is not None:  # a release never changes: its representation may be kept
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        response.headers["Link"] += f', <{settings().base_iri}release/{version}>; rel="collection"'
     if not is_resource_modified(request.environ, etag=etag, last_modified=response.last_modified):
         response.status_code = 304
         response.headers.pop("Content-Type", None)
@@ -205,7 +234,13 @@ def serialize(triples: list[ox.Triple], fmt: formats.Format) -> bytes:
 
 def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
     """The HTML page of a resource: the organisation page, the case page, or the generic one."""
+    from .. import release
+
     common: dict[str, Any] = {"iri": iri, "path": path, "alternates": alternates(path)}
+    viewing = request.args.get("release")
+    releases = release.list_releases(settings().data_dir)
+    cited = next((r for r in releases if r.version == viewing), None) if viewing else (releases[0] if releases else None)
+    common["citation"] = {"iri": iri, "path": path, "viewing": viewing, "release": cited}
     kind = reader.kind(iri)
     if kind == "organisation":
         return render_template("organisation.html", org=reader.organisation(iri), **common)
