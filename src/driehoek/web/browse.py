@@ -17,8 +17,8 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from .. import formats, pages, patterns, queries
-from ..errors import BadRequest, DriehoekError, NotFound
+from .. import formats, negotiation, pages, patterns, queries, tables
+from ..errors import BadRequest, DriehoekError, NotAcceptable, NotFound
 from .i18n import LANGUAGES, current_language
 from .resources import current_snapshot, render_error_page
 
@@ -116,8 +116,11 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/organisations")
-def organisations() -> ResponseReturnValue:
-    """Organisations: filter by type, corner and ministry, search in names, fifty to a page."""
+@bp.get("/organisations.<any(csv, json):suffix>")
+def organisations(suffix: str | None = None) -> ResponseReturnValue:
+    """Organisations: filter by type, corner, ministry, "current only" and a text in their names;
+    sortable; fifty to a page; the same rows as CSV (all of them) and JSON (paged)."""
+    fmt = _table_format(suffix)
     reader = current_snapshot().pages()
     facets = reader.facets()
     type_slug = _choice("type", [t["slug"] for t in facets["types"]])
@@ -125,18 +128,38 @@ def organisations() -> ResponseReturnValue:
     ministries = {m["iri"].rsplit("/", 1)[-1]: m["iri"] for m in facets["ministries"]}
     ministry_code = _choice("ministry", list(ministries))
     text = _text()
-    listing = reader.organisations(current_language(), type_slug=type_slug, corner=corner,
-                                   ministry=ministries.get(ministry_code, ""), text=text, page=_page())
-    return render_template("organisations.html", listing=listing, facets=facets, type_slug=type_slug,
-                           corner=corner, ministry=ministry_code, q=text)
+    current = _flag("current")
+    filters = tables.OrganisationFilters(type_slug, corner, ministries.get(ministry_code, ""), text, current)
+    table = tables.organisations(reader, current_language(), filters, _paging(fmt, tables.ORGANISATION_COLUMNS))
+    return _table_response(table, fmt, "organisations.html", listing=table, facets=facets, type_slug=type_slug,
+                           corner=corner, ministry=ministry_code, q=text, current=current)
 
 
 @bp.get("/cases")
-def cases() -> ResponseReturnValue:
-    """The success stories with their four ratings."""
+@bp.get("/cases.<any(csv, json):suffix>")
+def cases(suffix: str | None = None) -> ResponseReturnValue:
+    """The success stories with their four ratings; filter by status, theme, organisation and a
+    criterion's rating; sortable; CSV and JSON."""
+    fmt = _table_format(suffix)
     reader = current_snapshot().pages()
-    listing = reader.cases(current_language(), page=_page())
-    return render_template("cases.html", listing=listing, criteria=reader.criteria())
+    choices = tables.case_filter_choices(reader)
+    organisation = request.args.get("organisation", "").strip()
+    organisation_iri = ""
+    if organisation:
+        organisation_iri = (organisation if organisation.startswith(("http://", "https://"))
+                            else reader.organisation_iri(organisation) or "")
+        if not organisation_iri or reader.status(organisation_iri) == "missing":
+            raise BadRequest(f"unknown organisation {organisation[:80]!r}: give a TOOI code (zb000117) or an IRI",
+                             parameter="organisation")
+    filters = tables.CaseFilters(_choice("status", choices["status"]), _choice("theme", choices["theme"]),
+                                 organisation_iri, _choice("criterion", choices["criterion"]),
+                                 _choice("rating", choices["rating"]))
+    if filters.rating and not filters.criterion:
+        raise BadRequest("rating needs a criterion (criterion=1..4)", parameter="rating")
+    columns = tables.case_columns(tables.criterion_notations(reader))
+    table = tables.cases(reader, current_language(), filters, _paging(fmt, columns))
+    return _table_response(table, fmt, "cases.html", listing=table, criteria=reader.criteria(), filters=filters,
+                           organisation=reader.link(organisation_iri) if organisation_iri else None)
 
 
 @bp.get("/patterns")
@@ -176,10 +199,33 @@ def _patterns(snapshot: pages.Snapshot) -> patterns.Patterns:
 
 
 @bp.get("/criteria")
-def criteria() -> ResponseReturnValue:
-    """The four criteria, their questions, and how the cases score on each."""
+@bp.get("/criteria.<any(csv, json):suffix>")
+def criteria(suffix: str | None = None) -> ResponseReturnValue:
+    """The four criteria, their questions, and how many cases have each rating on each (a count links
+    to those cases); CSV and JSON."""
+    fmt = _table_format(suffix)
     reader = current_snapshot().pages()
-    return render_template("criteria.html", criteria=reader.criteria(), ratings=reader.rating_scale())
+    table = tables.criteria(reader, current_language(), _paging(fmt, (), default_size=None))
+    return _table_response(table, fmt, "criteria.html", table=table, criteria=table.rows,
+                           ratings=reader.rating_scale())
+
+
+@bp.get("/org/<code>/relations")
+@bp.get("/org/<code>/relations.<any(csv, json):suffix>")
+def organisation_relations(code: str, suffix: str | None = None) -> ResponseReturnValue:
+    """Every relation of an organisation, filtered by type and date, sorted, paged; CSV and JSON."""
+    fmt = _table_format(suffix)
+    reader = current_snapshot().pages()
+    iri = reader.organisation_iri(code)
+    if iri is None or reader.status(iri) != "ok":
+        raise NotFound(f"no organisation with the code {code[:80]!r}")
+    types = sorted(t.value.rsplit("/", 1)[-1]
+                   for t in reader.subjects(pages.SKOS + "inScheme", pages._n(reader.base + "def/relation-type")))
+    filters = tables.RelationFilters(_choice("type", types), tables.parse_date(request.args.get("on", ""), "on"),
+                                     _flag("current"))
+    table = tables.relations(reader, iri, current_language(), filters, _paging(fmt, tables.RELATION_COLUMNS))
+    return _table_response(table, fmt, "relations.html", listing=table, organisation=reader.link(iri), code=code,
+                           filters=filters)
 
 
 @bp.get("/themes")
@@ -204,13 +250,17 @@ def monitor() -> ResponseReturnValue:
 
 
 @bp.get("/search")
-def search() -> ResponseReturnValue:
-    """Names of organisations, cases, themes and meetings that contain the text."""
+@bp.get("/search.<any(csv, json):suffix>")
+def search(suffix: str | None = None) -> ResponseReturnValue:
+    """Organisations (current and former names, abbreviations), cases (titles, abstracts, the
+    organisations involved), themes and meetings, with type, status and dates; paged, every hit counted."""
+    fmt = _table_format(suffix)
     text = _text()
+    kind = _choice("type", list(tables.SEARCH_KINDS))
     reader = current_snapshot().pages()
-    results = reader.search(text) if text else {kind: [] for kind in pages.SEARCH_KINDS}
-    return render_template("search.html", q=text, results=results,
-                           total=sum(len(v) for v in results.values()))
+    table = tables.search(reader, text, current_language(), _paging(fmt, tables.SEARCH_COLUMNS), kind)
+    return _table_response(table, fmt, "search.html", listing=table, q=text, kind=kind,
+                           total=sum(table.extra["kinds"].values()))
 
 
 # -- request parsing ------------------------------------------------------------------------------
@@ -234,3 +284,86 @@ def _page() -> int:
         return max(1, int(request.args.get("page", "1")))
     except ValueError:
         return 1
+
+# -- tables: one listing as HTML, CSV or JSON ---------------------------------------------------------
+
+TABLE_FORMATS = (formats.HTML, formats.JSON, tables.CSV)
+
+
+def _table_format(suffix: str | None) -> formats.Format:
+    """HTML, JSON or CSV: the URL's suffix (.csv, .json), else ?format=, else the Accept header."""
+    names = [n for n in request.args.getlist("format") if n.strip()]
+    by_name = negotiation.by_format_names(names, TABLE_FORMATS) if names else None
+    if names and by_name is None:
+        raise BadRequest(f"unknown format {names[0][:40]!r}; use one of html, json, csv", parameter="format")
+    if suffix:
+        chosen = formats.by_name(suffix, TABLE_FORMATS)
+        if by_name is not None and by_name is not chosen:
+            raise BadRequest(f"the URL ends in .{suffix} but format={names[0]!r}", parameter="format")
+        return chosen
+    if by_name is not None:
+        return by_name
+    best = negotiation.best_by_accept(request.accept_mimetypes, TABLE_FORMATS)
+    if best is None:
+        raise NotAcceptable("this table is available as " + ", ".join(f.media_type for f in TABLE_FORMATS))
+    return best
+
+
+def _paging(fmt: formats.Format, columns: tuple[tables.Column, ...],
+            default_size: int | None = tables.PAGE_SIZE) -> tables.Paging:
+    """?sort=, ?page=, ?size=; a CSV has every row unless ?size= asks for pages."""
+    return tables.parse_paging(request.args, columns, default_size=None if fmt is tables.CSV else default_size)
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise BadRequest(f"{name} is on or off (1 or 0), not {value[:40]!r}", parameter=name)
+
+
+def data_links(path: str) -> dict[str, str]:
+    """Where this table's CSV (every row, as filtered and sorted) and JSON (this page) are."""
+    stem = path.rsplit(".", 1)[0] if path.endswith((".csv", ".json")) else path
+    args = {k: v for k, v in request.args.items() if k not in ("format", "lang") and v}
+    whole = {k: v for k, v in args.items() if k not in ("page", "size")}
+    return {"csv": stem + ".csv" + ("?" + urllib.parse.urlencode(whole) if whole else ""),
+            "json": stem + ".json" + ("?" + urllib.parse.urlencode(args) if args else "")}
+
+
+def sort_link(table: tables.Table, key: str) -> dict[str, str]:
+    """A column header's sort link and its aria-sort: ascending first, then descending."""
+    current = table.sort
+    descending = current is not None and current.key == key and not current.descending
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args["sort"] = ("-" if descending else "") + key
+    state = "none"
+    if current is not None and current.key == key:
+        state = "descending" if current.descending else "ascending"
+    return {"href": request.path + "?" + urllib.parse.urlencode(args), "aria": state}
+
+
+def _table_response(built: tables.Table, fmt: formats.Format, template: str, **context: Any) -> Response:
+    """The table as JSON, as CSV (a download), or as its HTML page with links to both."""
+    lang = current_language()
+    if fmt is formats.JSON:
+        document = tables.to_json(built, lang, lambda n: tables.page_url(request.path, request.args, n))
+        response = Response(json.dumps(document, ensure_ascii=False, indent=1), content_type=fmt.content_type)
+        response.headers["Content-Disposition"] = f'inline; filename="{tables.filename(built, ".json")}"'
+    elif fmt is tables.CSV:
+        response = Response(tables.to_csv(built, lang), content_type=fmt.content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{tables.filename(built, ".csv")}"'
+        response.headers["X-Total-Count"] = str(built.total)
+        if built.size is not None and built.page < built.pages:
+            response.headers["Link"] = f'<{tables.page_url(request.path, request.args, built.page + 1)}>; rel="next"'
+    else:
+        links = data_links(request.path)
+        response = Response(render_template(template, data=links, sort_link=lambda key: sort_link(built, key),
+                                            **context), content_type=fmt.content_type)
+        response.headers["Link"] = (f'<{links["csv"]}>; rel="alternate"; type="text/csv", '
+                                    f'<{links["json"]}>; rel="alternate"; type="application/json"')
+    response.vary.add("Accept")
+    return response
+
