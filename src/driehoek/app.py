@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     from .web import releases
 
     app.register_blueprint(releases.bp)
+    from .web import memento
+
+    app.register_blueprint(memento.bp)
     _register_error_handlers(app)
     return app
 

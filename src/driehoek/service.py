@@ -27,7 +27,8 @@ from . import formats, validation
 from .config import Settings
 from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, QueryTimeout,
                      StoreError, ValidationFailed)
-from .iris import DH, XSD, graph_iri_for_path, slugify
+from .iris import DCTERMS, DH, XSD, graph_iri_for_path, slugify
+from .versions import VersionStore
 from .store import (NESTED_FORMATS, Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader,
                     SplitStore, parse, sha256_of, storage_error)
 from .tokens import Principal
@@ -206,9 +207,52 @@ class Driehoek:
         pool = self.__dict__.pop("_shacl_pool", None)
         if pool is not None:
             pool.close()
+        versions = self.__dict__.pop("_versions", None)
+        if versions is not None:
+            versions.close()
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    # -- versions: every write keeps the previous version of the public graphs it changes -------
+
+    @property
+    def versions(self) -> VersionStore:
+        """The store of previous graph versions (versions.py), opened on first use."""
+        if self.__dict__.get("_versions") is None:
+            self.__dict__["_versions"] = VersionStore(self.settings.data_dir, self.settings.base_iri)
+        return self.__dict__["_versions"]  # type: ignore[no-any-return]
+
+    def graph_modified(self, graph: ox.NamedNode) -> str | None:
+        """The graph's dcterms:modified in its metadata record (when its content was last written)."""
+        meta = self.store.meta_for(graph)
+        for quad in self.store.raw.quads_for_pattern(graph, ox.NamedNode(DCTERMS + "modified"), None, meta):
+            return str(quad.object.value)
+        return None
+
+    def _commit(self, writes: list[GraphWrite], activity: Activity, **options: Any) -> CommitResult:
+        """Commit through the store, keeping first, under the writer lock, the current content of every
+        public graph the writes change as a version (versions.py); a failed commit keeps nothing."""
+        with self.store.lock():
+            kept: list[tuple[ox.NamedNode, ox.NamedNode]] = []
+            try:
+                for write in writes:
+                    graph = write.graph
+                    if not isinstance(graph, ox.NamedNode) or write.mode in ("create", "loaded") \
+                            or self.is_private(graph) or self.is_system_graph(graph.value):
+                        continue
+                    node = self.versions.keep(graph, self.store.raw.quads_for_pattern(None, None, None, graph),
+                                              self.graph_modified(graph))
+                    if node is not None:
+                        kept.append((graph, node))
+                result = self.store.commit(writes, activity, **options)
+            except BaseException:
+                for _graph, node in kept:
+                    self.versions.discard(node)
+                raise
+            for graph, node in kept:  # valid until the new content's own time: no gap between the two
+                self.versions.close_interval(node, self.graph_modified(graph))
+            return result
 
     def graph_iri(self, value: str) -> ox.NamedNode:
         """Check that a graph IRI is one writes may name: under {base}graph/ or a configured prefix."""
@@ -422,7 +466,7 @@ class Driehoek:
         outcome = "skipped" if not validate else (
             "warnings" if any(r.warnings for r in reports) else "conforms")
         activity = Activity(operation, agent, ", ".join(names), ", ".join(digests), outcome)
-        commit = self.store.commit(writes, activity)
+        commit = self._commit(writes, activity)
         if mode == "merge":
             self.store.fix_merge_counts([w.graph for w in writes])
         if publish:
@@ -442,7 +486,7 @@ class Driehoek:
                 data = RawInput(source.fmt, path=source.path if direct else None, stream=None if direct else stream,
                                 base_iri=self.settings.base_iri, source_name=source.name)
             activity = Activity("bulk-load", agent, Path(source.name).name, source.sha256(), "skipped")
-            commit = self.store.commit([GraphWrite(target, mode, data)], activity, bulk=True)
+            commit = self._commit([GraphWrite(target, mode, data)], activity, bulk=True)
         self.store.publish_snapshot()
         return LoadOutcome(commit)
 
@@ -525,7 +569,7 @@ class Driehoek:
                 raise ValidationFailed(f"{source.name}: {len(report.violations)} SHACL violation(s); "
                                        "nothing was written", report)
             activity = Activity(operation, agent, source.name, source.sha256(), report.outcome)
-            commit = self.store.commit([GraphWrite(graph, mode, quads, owner=owner)], activity)
+            commit = self._commit([GraphWrite(graph, mode, quads, owner=owner)], activity)
             if mode == "merge":
                 self.store.fix_merge_counts([graph])
             self.store.publish_snapshot()
@@ -552,7 +596,7 @@ class Driehoek:
                 reports.append(report)
                 writes.append(GraphWrite(graph, "replace", quads, owner=owner))
             outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
-            commit = self.store.commit(writes, Activity(operation, agent, source.name, source.sha256(), outcome))
+            commit = self._commit(writes, Activity(operation, agent, source.name, source.sha256(), outcome))
             self.store.publish_snapshot()
         return LoadOutcome(commit, reports)
 
@@ -564,7 +608,7 @@ class Driehoek:
             if isinstance(graph, ox.NamedNode) and not self.store.graph_exists(graph):
                 raise NotFound(f"no graph {graph.value}")
             self.check_precondition(graph, if_match)
-            commit = self.store.commit([GraphWrite(graph, "delete")], Activity("delete", agent, validation="skipped"))
+            commit = self._commit([GraphWrite(graph, "delete")], Activity("delete", agent, validation="skipped"))
             self.store.publish_snapshot()
         return commit
 
@@ -602,7 +646,7 @@ class Driehoek:
                 writes, reports = self._update_writes(trial, targets, principal, visible)
                 outcome = "warnings" if any(r.warnings for r in reports) else "conforms"
                 digest = hashlib.sha256(sparql.encode()).hexdigest()
-                commit = self.store.commit(writes, Activity("update", agent, "SPARQL Update", digest, outcome))
+                commit = self._commit(writes, Activity("update", agent, "SPARQL Update", digest, outcome))
             finally:
                 trial = None
                 shutil.rmtree(trial_dir, ignore_errors=True)
@@ -731,7 +775,7 @@ class Driehoek:
                 f"INSERT DATA {{ GRAPH {meta} {{ {graph} <{DH}withdrawn> true ; "
                 f"<{DH}withdrawalReason> {reason_literal} ; <{DH}withdrawnAt> \"{now}\"^^<{XSD}dateTime> ; "
                 f"<{DH}withdrawnBy> {agent_literal} }} }}")
-            commit = self.store.commit([], Activity("withdraw", agent, graph.value, validation="skipped"))
+            commit = self._commit([], Activity("withdraw", agent, graph.value, validation="skipped"))
             self.store.publish_snapshot()
         return commit
 

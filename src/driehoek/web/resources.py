@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pyoxigraph as ox
@@ -150,6 +151,8 @@ def reading_snapshot() -> pages.Snapshot:
 
 def serve(iri: str, fmt: formats.Format | None, path: str, reader: pages.Pages | None = None) -> Response:
     """One resource in one format, with validators, alternates and the 404/410 rules."""
+    if "version" in request.args or ("Accept-Datetime" in request.headers and "release" not in request.args):
+        return serve_memento(iri, fmt, path)
     snapshot = reading_snapshot()
     reader = reader if reader is not None and reader.snapshot is snapshot else snapshot.pages()
     state = reader.status(iri)
@@ -168,6 +171,40 @@ def serve(iri: str, fmt: formats.Format | None, path: str, reader: pages.Pages |
     else:
         body = serialize(reader.describe(iri), fmt)
     response.set_data(body)
+    return response
+
+
+def serve_memento(iri: str, fmt: formats.Format | None, path: str) -> Response:
+    """The resource as it was at a time (web/memento.py): the TimeGate's redirect, or a memento."""
+    from . import memento
+
+    with_withdrawn = memento.steward()
+    snapshot = current_snapshot()
+    state = snapshot.pages().status(iri)
+    if state == "withdrawn" and not with_withdrawn:
+        raise gone(snapshot.pages().tombstone(iri))  # its history is for stewards only
+    if "version" not in request.args:
+        return memento.timegate(iri, path, with_withdrawn)
+    moment = memento.parse_version(request.args["version"])
+    point = memento.memento_for(iri, moment, with_withdrawn)
+    if point is None:
+        raise NotFound(f"{iri} has no version at or before {request.args['version']}", iri=iri)
+    # a version time names its whole second: what was written within it counts
+    triples = memento.at(iri, point.replace(microsecond=999999), with_withdrawn)
+    if not triples:
+        raise NotFound(f"{iri} did not exist at {request.args['version']}", iri=iri)
+    fmt = fmt or negotiate()
+    if fmt is formats.HTML:
+        key = f"memento:{iri}:{point.isoformat()}"
+        body: Any = render_resource(memento.memento_reader(triples, settings().base_iri, snapshot, key), iri, path)
+    else:
+        body = serialize(triples, fmt)
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["Memento-Datetime"] = format_datetime(point, usegmt=True)
+    response.headers["Link"] = ", ".join([*memento.links(iri, path, memento.moments(iri, with_withdrawn)),
+                                          *link_header(iri, path).split(", ")[1:]])
+    response.headers["Cache-Control"] = "private, no-cache" if state == "withdrawn" else "public, max-age=3600"
+    response.vary.update(("Accept", "Accept-Language", "Authorization"))
     return response
 
 
@@ -191,6 +228,10 @@ def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: s
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Link"] = link_header(iri, path)
     response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    if path.startswith(("/doc/", "/org/")):  # a resource is its own TimeGate (Memento, web/memento.py)
+        response.headers["Link"] += (f', <{path}>; rel="timegate", <{memento_timemap(path)}>; rel="timemap"; '
+                                     'type="application/link-format"')
+        response.vary.add("Accept-Datetime")
     version = request.args.get("release")
     location = path + fmt.suffix + (f"?release={version}" if version is not None else "")
     if request.path != path + fmt.suffix:
@@ -203,6 +244,10 @@ def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: s
         response.headers.pop("Content-Type", None)
         return response
     return response
+
+
+def memento_timemap(path: str) -> str:
+    return "/timemap" + path
 
 
 def link_header(iri: str, path: str) -> str:
@@ -238,6 +283,7 @@ def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
 
     common: dict[str, Any] = {"iri": iri, "path": path, "alternates": alternates(path)}
     viewing = request.args.get("release")
+    common["memento"] = request.args.get("version")
     releases = release.list_releases(settings().data_dir)
     cited = next((r for r in releases if r.version == viewing), None) if viewing else (releases[0] if releases else None)
     common["citation"] = {"iri": iri, "path": path, "viewing": viewing, "release": cited}
