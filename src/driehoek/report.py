@@ -107,6 +107,14 @@ FIGURES: tuple[FigureSpec, ...] = (
                ("Thema's", "Themes"),
                ("De thema's van de succesverhalen en van de bijeenkomsten van de leergemeenschap dit jaar.",
                 "The themes of this year's cases and of the learning community's meetings.")),
+    FigureSpec("patterns", "patterns-by-criterion",
+               ("Patronen over de succesverhalen heen", "Patterns across cases"),
+               ("Per criterium: hoeveel hoog (elke beoordelaar 4 of 5) en laag (elke beoordelaar 1 of 2) "
+                "gewaardeerde succesverhalen, gepubliceerd tot en met dit jaar, een verklarende factor aanwezig "
+                "of afwezig hadden. Let op: n is klein en samengaan is geen oorzaak.",
+                "Per criterion: how many high (every rater 4 or 5) and low (every rater 1 or 2) rated cases, "
+                "published up to and including this year, had an explanatory factor present or absent. Mind: n "
+                "is small and co-occurrence is not causation.")),
     FigureSpec("meetings", "report-meetings",
                ("Bijeenkomsten van de leergemeenschap", "Meetings of the learning community"),
                ("Workshops, webinars en conferenties van dit jaar.",
@@ -471,6 +479,17 @@ def _table(spec_key: str, figure: Figure, lang: str, links: Links
             line.append(_number(r, i, "cases", lang))
         return ([(t("Criterium", "Criterion"), False), *((label, True) for _, label in ratings)],
                 list(criteria.values()))
+    if spec_key == "patterns":
+        # one line per criterion and factor; "a / b": cases with the factor present (absent) among the b high (low) ones
+        return ([(t("Criterium", "Criterion"), False), (t("Factor", "Factor"), False), ("n", True),
+                 (t("aanwezig bij hoog", "present when high"), True), (t("afwezig bij hoog", "absent when high"), True),
+                 (t("aanwezig bij laag", "present when low"), True), (t("afwezig bij laag", "absent when low"), True),
+                 (t("hoog", "high"), True), (t("laag", "low"), True)],
+                [[CellView(f"{r['notation']}. {_label(r, 'criterion', lang)}", links.resource(r["criterion"])),
+                  CellView(f"{r['factorNotation']}. {_label(r, 'factor', lang)}", links.resource(r["factor"])),
+                  _number(r, i, "cases", lang), _number(r, i, "presentHigh", lang), _number(r, i, "absentHigh", lang),
+                  _number(r, i, "presentLow", lang), _number(r, i, "absentLow", lang), _number(r, i, "highCases", lang),
+                  _number(r, i, "lowCases", lang)] for i, r in rows])
     if spec_key == "organisations-by-corner":
         return ([(t("Hoek", "Corner"), False), (t("Soort organisatie", "Organisation type"), False),
                  (t("Organisaties", "Organisations"), True)],
@@ -560,6 +579,9 @@ def _notes(key: str, figure: Figure, lang: str) -> Markup:
         return Markup(t("{} van de {} oordelen zijn illustratief: ze zijn van de redactie van driehoek, niet van "
                         "de bronnen.", "{} of the {} ratings are illustrative: they are driehoek's editors', not "
                         "the sources'.")).format(number("sum:illustrative"), number("sum:cases"))
+    if key == "patterns":
+        from .patterns import CAVEAT, RULE
+        return Markup("{} {}").format(_pick(CAVEAT, lang), _pick(RULE, lang))
     if key == "organisations-founded-or-ended":
         return Markup(t("Het register telt ook gemeenschappelijke regelingen en organisatieonderdelen; die "
                         "veranderen vaak door herindeling en reorganisatie.",

@@ -114,7 +114,8 @@ def assert_accessible(page: Page) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/organisations?type=zbo", "/org/zb000117", "/org/mnre1034",
                                   "/doc/case/digid", "/cases", "/criteria", "/themes", "/events", "/monitor",
-                                  "/search?q=uwv", "/def", "/doc/theme/digitalisering", "/doc/case/no-such-case"])
+                                  "/search?q=uwv", "/def", "/doc/theme/digitalisering", "/doc/case/no-such-case",
+                                  "/patterns", "/doc/case/toeslagenaffaire"])
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_axe_finds_nothing_serious(site: Site, audit: Page, path: str, lang: str) -> None:
     audit.goto(site.url + path + ("&" if "?" in path else "?") + "lang=" + lang)
