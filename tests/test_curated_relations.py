@@ -539,3 +539,24 @@ def test_every_supervisor_in_the_register_has_a_sourced_line() -> None:
         "SELECT DISTINCT ?o WHERE { ?r dh:relationType rt:supervises ; dcterms:source ?s . { ?r dh:from ?o } UNION { ?r dh:to ?o } }")}
     missing = sorted(name for iri, name in supervisors.items() if iri not in in_lines and iri not in OUTSIDE_THE_REGISTER)
     assert not missing, f"supervisors without any sourced supervision line: {missing}"
+
+
+def test_the_named_query_supervision_by_kind_counts_what_the_file_holds() -> None:
+    """queries/supervision-by-kind.rq on the relation files and the schemes: its counts per kind are the
+    ones counted directly from the triples."""
+    s = ox.Store()
+    for name in FILES:
+        s.load(path=str(path(name)), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"urn:test:{name}"))
+    s.load(path=str(OVERSIGHT_SCHEME), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:test:kinds"))
+    text = (ROOT / "queries" / "supervision-by-kind.rq").read_text(encoding="utf-8")
+    rows = list(s.query(text, use_default_graph_as_union=True, substitutions={ox.Variable("lang"): ox.Literal("en")}))
+    by_kind = {row["kind"].value: (int(row["lines"].value), int(row["withArticle"].value)) for row in rows}
+    expected: dict[str, list[int]] = {}
+    provisions = {t.subject for t in triples("supervision") if t.object == ox.NamedNode(DH + "LegalProvision")}
+    for node in relation_nodes("supervision"):
+        kind = objects("supervision", node, DH + "oversightKind")[0].value
+        counts = expected.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += any(b in provisions for b in objects("supervision", node, DH + "legalBasis"))
+    assert by_kind == {k: tuple(v) for k, v in expected.items()}
+    assert sum(lines for lines, _ in by_kind.values()) == len(relation_nodes("supervision"))
