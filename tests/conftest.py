@@ -30,12 +30,27 @@ BASE = "https://w3id.org/driehoek/"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--store", choices=backend.CHOICES, default=None,
-                     help="the store the suite runs against: the embedded store (default) or a real "
-                          f"`oxigraph serve` per data directory; also ${backend.ENV}")
+                     help="the store the suite runs against: the embedded store (default), or a real "
+                          "`oxigraph serve` or Virtuoso (`virtuoso-t`) per data directory; also "
+                          f"${backend.ENV}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     backend.configure(config.getoption("store"))
+    config.addinivalue_line("markers", "not_on_virtuoso(why): checks a guarantee Virtuoso cannot give; skipped "
+                                       "with --store=virtuoso (docs/deploy.md lists each)")
+    if backend.is_remote():
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            # `timeout pytest ...` ends the run with SIGTERM: end it as an interrupt, so that the
+            # servers the run started are stopped (pytest_unconfigure) rather than left behind
+            def _interrupt(signum: int, frame: object) -> None:
+                raise KeyboardInterrupt(f"signal {signum}")
+
+            signal.signal(signal.SIGTERM, _interrupt)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -43,10 +58,18 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a remote store, skip the tests of the embedded store's own machinery, saying why."""
+    """On a remote store, skip the tests of the embedded store's own machinery, saying why; on
+    Virtuoso, also the tests of a guarantee that engine cannot give (docs/deploy.md lists them)."""
     if not backend.is_remote():
         return
     for item in items:
+        if backend.is_virtuoso():
+            marker = item.get_closest_marker("not_on_virtuoso")
+            if marker is not None:
+                why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+                assert why, f"{item.nodeid}: @pytest.mark.not_on_virtuoso needs a reason"
+                item.add_marker(pytest.mark.skip(reason=f"not on Virtuoso: {why}"))
+                continue
         marker = item.get_closest_marker("embedded_only")
         if marker is not None:
             why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")

@@ -13,7 +13,7 @@ from driehoek.config import Settings
 from . import backend
 from .conftest import DATA, Cli
 
-remote = pytest.mark.skipif(not backend.is_remote(), reason="checks the oxigraph backend (--store=oxigraph)")
+remote = pytest.mark.skipif(backend.name() != backend.OXIGRAPH, reason="checks the oxigraph backend (--store=oxigraph); the virtuoso one: tests/test_virtuoso.py")
 embedded = pytest.mark.skipif(backend.is_remote(), reason="checks the embedded backend (the default)")
 GRAPH = "https://w3id.org/driehoek/graph/plain"
 

@@ -20,6 +20,16 @@ How the embedded store's guarantees carry over (docs/deploy.md says it for opera
   own limit too (`oxigraph serve --timeout-s`), so that it stops work nobody waits for any more.
 - Snapshots. There are none: a reader sees the store as of each query. Pages and feeds key their
   caches on a version the metadata graph carries, bumped by every write.
+- Engines differ (proven on Oxigraph server and Virtuoso Open Source 7); the adapter tolerates the
+  differences by testing for them, never by the engine's name: results come in the first of TSV, JSON
+  and XML that renders a probe query's IRI, language tag and boolean faithfully (Virtuoso's TSV writes
+  IRIs as strings, its JSON true as 1); an ASK answered as a one-column table (Virtuoso's
+  `__ASK_RETVAL`) is read as the boolean it is; graphs are listed with `GRAPH ?g { }` and, where the
+  engine answers that with an unbound row, with `GRAPH ?g { ?s ?p ?o }`; an answer the engine marks as
+  cut off at its time limit (Virtuoso's "anytime" results, `X-SQL-State: S1TAT`) is a timeout, not a
+  result; and driehoek reads only the graphs in its own namespaces ({base}graph/ and
+  DRIEHOEK_GRAPH_NAMESPACES), so a server's own graphs (Virtuoso's system graphs) are never listed,
+  dumped, copied or dropped.
 """
 
 from __future__ import annotations
@@ -54,6 +64,14 @@ UPLOAD_BATCH = 100_000  # quads per Graph Store request while staging
 SUBJECTS_CACHED = 20_000  # resources a reader's view keeps what they say of (pages ask again and again)
 _RESULTS_ACCEPT = ("text/tab-separated-values, application/sparql-results+json;q=0.9, "
                    "application/sparql-results+xml;q=0.8, application/n-triples;q=0.7, text/turtle;q=0.6")
+# The same preferences with XML first: for an engine whose TSV is not faithful (the probe)
+_RESULTS_ACCEPT_XML = ("application/sparql-results+xml, application/sparql-results+json;q=0.5, "
+                       "application/n-triples;q=0.7, text/turtle;q=0.6")
+# A probe of how faithfully the server writes TSV: an IRI and a language-tagged string (a boolean
+# cannot be probed: Virtuoso turns a boolean constant into the integer 1 in every format)
+_PROBE = 'SELECT ?i ?l WHERE { VALUES (?i ?l) { (<urn:driehoek:probe> "probe"@nl) } }'
+_PROBE_ROW = (ox.NamedNode("urn:driehoek:probe"), ox.Literal("probe", language="nl"))
+_ASK_COLUMN = "__ASK_RETVAL"  # Virtuoso 7 answers an ASK as a table of this one column: 1 row for true
 _RESULT_FORMATS = {
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -141,9 +159,62 @@ class _Triples:
 class Client:
     """HTTP to the server: one session per thread, a deadline on every request, errors typed."""
 
-    def __init__(self, endpoints: Endpoints, *, timeout: float, skolem: Skolem) -> None:
+    def __init__(self, endpoints: Endpoints, *, timeout: float, skolem: Skolem,
+                 namespaces: tuple[str, ...] = ()) -> None:
         self.endpoints, self.timeout, self.skolem = endpoints, timeout, skolem
+        # the graphs that are driehoek's ({base}graph/ and DRIEHOEK_GRAPH_NAMESPACES): a server may hold
+        # others (Virtuoso keeps its own system graphs in the same quad store), which driehoek never reads
+        self.namespaces = tuple(namespaces)
         self._local = threading.local()
+        self._accept: str | None = None  # chosen by the probe, on the first query
+        self._accept_lock = threading.Lock()
+        self._graph_pattern = ""  # "" while GRAPH ?g { } lists the graphs; else "?s ?p ?o"
+
+    def owns(self, graph: str) -> bool:
+        """Whether a graph on the server is one of driehoek's (in its namespaces)."""
+        return not self.namespaces or graph.startswith(self.namespaces)
+
+    def graph_filter(self, variable: str = "?g") -> str:
+        """A FILTER keeping `variable` to driehoek's graphs (empty when no namespaces are set)."""
+        if not self.namespaces:
+            return ""
+        tests = " || ".join(f"STRSTARTS(STR({variable}), {_string(ns)})" for ns in self.namespaces)
+        return f"FILTER ({tests})"
+
+    def graph_iris(self) -> list[str]:
+        """Every named graph the server lists that is driehoek's. `GRAPH ?g { }` lists empty graphs
+        too, where the engine supports it; an engine that answers it with one unbound row instead
+        (Virtuoso) is asked for the graphs that hold a triple."""
+        rows = list(self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {self._graph_pattern} }} }}", None, None))
+        if not self._graph_pattern and any(row["g"] is None for row in rows):
+            self._graph_pattern = "?s ?p ?o"
+            rows = list(self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None))
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode) and self.owns(row["g"].value))
+
+    @property
+    def accept(self) -> str:
+        """The Accept header for queries: TSV first (the fastest to read) where the server writes it
+        faithfully, else XML, the format engines have written longest (Virtuoso's TSV writes IRIs and
+        tagged strings as plain strings, its JSON a stored true as "1"): by a probe query on first use."""
+        if self._accept is None:
+            with self._accept_lock:
+                if self._accept is None:
+                    self._accept = self._probe_accept()
+        return self._accept
+
+    def _probe_accept(self) -> str:
+        for accept in (_RESULTS_ACCEPT, _RESULTS_ACCEPT_XML):
+            response = self.request("POST", self.endpoints.query, what="query", data={"query": _PROBE},
+                                    headers={"Accept": accept})
+            try:
+                rows = list(self.parse(response.headers.get("Content-Type", ""), response.content))
+            except (SyntaxError, StoreError, ValueError):
+                continue
+            if len(rows) == 1 and tuple(rows[0]) == _PROBE_ROW:
+                return accept
+            log.info("the store's answer as %s is not faithful; asking for another results format",
+                     response.headers.get("Content-Type", "?"))
+        return _RESULTS_ACCEPT_XML
 
     @property
     def session(self) -> requests.Session:
@@ -190,14 +261,24 @@ class Client:
               timeout: float | None = None) -> Any:
         """A query with an explicit dataset (None: the server's own); pyoxigraph result objects."""
         response = self.request("POST", self.endpoints.query, what="query", timeout=timeout,
-                                data=_form(sparql, default, named, "query"), headers={"Accept": _RESULTS_ACCEPT})
+                                data=_form(sparql, default, named, "query"), headers={"Accept": self.accept})
+        if response.headers.get("X-SQL-State", "").strip().upper() == "S1TAT":
+            # Virtuoso's "anytime" answer: what it found before its time limit, marked only in a header
+            raise QueryTimeout("the store stopped the query at its own time limit; narrow it down and try again",
+                               timeout_seconds=self.timeout)
         return self.parse(response.headers.get("Content-Type", ""), self.skolem.unmap(response.content))
 
     def parse(self, content_type: str, data: bytes) -> Any:
         """Results as pyoxigraph objects, by their media type."""
         media = content_type.split(";")[0].strip().lower()
         if media in _RESULT_FORMATS:
-            return ox.parse_query_results(data, format=_RESULT_FORMATS[media])
+            results = ox.parse_query_results(data, format=_RESULT_FORMATS[media])
+            if isinstance(results, ox.QuerySolutions) and [v.value for v in results.variables] == [_ASK_COLUMN]:
+                # an ASK answered as a table (Virtuoso 7): one row with 1 for true, none for false
+                answer = any(isinstance(row[0], ox.Literal) and row[0].value not in ("0", "false") for row in results)
+                return ox.parse_query_results(b'{"head":{},"boolean":' + (b"true" if answer else b"false") + b"}",
+                                              format=ox.QueryResultsFormat.JSON)
+            return results
         if media in _GRAPH_FORMATS:
             return _Triples(data, _GRAPH_FORMATS[media])
         raise StoreError(f"the store answered a query with {media or 'no media type'}, which driehoek cannot read")
@@ -217,6 +298,11 @@ class Client:
         else:
             body = buffer.getvalue().decode("utf-8")
             self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+
+
+def _string(value: str) -> str:
+    """A SPARQL string literal (pyoxigraph's N-Triples escaping)."""
+    return str(ox.Literal(value))
 
 
 def _form(sparql: str, default: list[str] | None, named: list[str] | None, key: str) -> list[tuple[str, str]]:
@@ -344,7 +430,7 @@ class RemoteDataset:
         pattern = " ".join(str(self.skolem.term(t)) if t is not None else v for v, t in terms)
         if graph is None:
             named = [self.default_iri, *self.graph_names()] if self.public else None
-            text = f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+            text = f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} {'' if self.public else self.client.graph_filter()} }}"
             default, named = self._dataset(named) if self.public else (None, None)
         else:
             iri = self.remote(graph)
@@ -402,7 +488,8 @@ class RemoteDataset:
 
     def __len__(self) -> int:
         default, named = self._dataset([self.default_iri, *self.graph_names()])
-        results = self.client.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", default, named)
+        scope = "" if self.public else self.client.graph_filter()
+        results = self.client.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {scope} }}", default, named)
         return int(next(iter(results))["n"].value)
 
     def dump(self, output: IO[bytes] | str, *, format: ox.RdfFormat, from_graph: Any = None) -> None:  # noqa: A002
@@ -458,12 +545,10 @@ class RemoteDataset:
 
 
 def list_graphs(client: Client, graph_base: str, *, public: bool) -> list[str]:
-    """The server's named graphs that driehoek reads (sorted): without staging graphs and without
-    driehoek's default graph; without private graphs for a public view."""
-    results = client.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", None, None)
+    """The server's named graphs that driehoek reads (sorted): in its namespaces, without staging
+    graphs and without driehoek's default graph; without private graphs for a public view."""
     hidden = (graph_base + "staging/", graph_base + "private/") if public else (graph_base + "staging/",)
-    return sorted(row["g"].value for row in results if isinstance(row["g"], ox.NamedNode)
-                  and not row["g"].value.startswith(hidden) and row["g"].value != graph_base + "default")
+    return [g for g in client.graph_iris() if not g.startswith(hidden) and g != graph_base + "default"]
 
 
 _BIND_TOKENS = r"(?i)(\bAS\s*[?$][\w\u00B7\u00C0-\uFFFD]+)|\b(SELECT|WHERE|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|OFFSET|VALUES)\b|([{}()])|[?$]("
@@ -564,7 +649,8 @@ class RemoteStore(EmbeddedStore):
         self.pending_graph = ox.NamedNode(self.graph_base + "pending")  # unused here: one dataset, one transaction
         self.keeps_provenance = True
         self.endpoints = Endpoints.from_settings(settings)
-        self.client = Client(self.endpoints, timeout=settings.query_timeout, skolem=Skolem(self.base_iri))
+        self.client = Client(self.endpoints, timeout=settings.query_timeout, skolem=Skolem(self.base_iri),
+                             namespaces=(self.graph_base, *settings.graph_namespaces))
         self._lock = threading.RLock()
         self._view: RemoteDataset | None = None
         self._view_lock = threading.Lock()
@@ -590,10 +676,7 @@ class RemoteStore(EmbeddedStore):
             self.client.update(f"DROP SILENT GRAPH <{graph}>")  # no reader ever saw it: no new version
 
     def _staging_graphs(self) -> list[str]:
-        results = self.client.query(
-            f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{self.staging_prefix}")) }}',
-            None, None)
-        return [row["g"].value for row in results]
+        return [g for g in self.client.graph_iris() if g.startswith(self.staging_prefix)]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -606,7 +689,7 @@ class RemoteStore(EmbeddedStore):
         return storage_error(err, what)
 
     def is_empty(self) -> bool:
-        return not bool(self.client.query("ASK { GRAPH ?g { ?s ?p ?o } }", None, None))
+        return not bool(self.client.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} {self.client.graph_filter()} }}", None, None))
 
     def __len__(self) -> int:
         """Quads in the store, without the adapter's own bookkeeping (the version triple)."""
@@ -700,7 +783,7 @@ class RemoteStore(EmbeddedStore):
         for start in range(0, len(wanted), 500):
             values_s = " ".join(str(self.client.skolem.term(i)) for i in wanted[start:start + 500])
             results = self.client.query(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values_s} }} VALUES ?p {{ {values_p} }} "
-                                        "GRAPH ?g { ?s ?p ?o } }", None, None)
+                                        f"GRAPH ?g {{ ?s ?p ?o }} {self.client.graph_filter()} }}", None, None)
             for row in results:
                 graph = row["g"].value
                 if graph in exclude or graph.startswith(self.staging_prefix):
@@ -717,7 +800,8 @@ class RemoteStore(EmbeddedStore):
         for start in range(0, len(wanted), 500):
             values_s = " ".join(str(self.client.skolem.term(i)) for i in wanted[start:start + 500])
             results = self.client.query(f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values_s} }} "
-                                        f"GRAPH ?g {{ ?s ?p ?o }} FILTER (?p NOT IN ({values_p})) }}", None, None)
+                                        f"GRAPH ?g {{ ?s ?p ?o }} FILTER (?p NOT IN ({values_p})) "
+                                        f"{self.client.graph_filter()} }}", None, None)
             for row in results:
                 graph = self._db.local(row["g"].value)
                 if not isinstance(graph, ox.NamedNode) or graph.value in skipped \
