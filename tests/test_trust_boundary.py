@@ -234,12 +234,22 @@ def _violations(steward: Steward, token: bool) -> int:
     return len([r for r in response.json()["results"] if r["severity"] == "violation"])
 
 
+def _described_org(iri: str) -> str:
+    """An organisation a write may create: typed and described as the shapes ask (a bare type is only a
+    reference to an organisation the store already describes)."""
+    return (f'<{iri}> a <http://www.w3.org/ns/org#Organization> ; '
+            '<http://www.w3.org/2004/02/skos/core#prefLabel> "Testorganisatie"@nl ; '
+            '<https://w3id.org/driehoek/def#organisationType> <https://w3id.org/driehoek/def/organisation-type/overig> ; '
+            '<https://w3id.org/driehoek/def#corner> <https://w3id.org/driehoek/def/corner/uitvoering> ; '
+            '<http://purl.org/dc/terms/source> <https://example.org/sources/test-org> .')
+
+
 def test_validate_answers_from_the_public_graphs_and_the_callers_own(site: tuple[Steward, Steward, Steward]) -> None:
     owner, other, _admin = site
     before = _violations(owner, token=False)
     # a reference to an IRI the gate cannot see typed as an organisation fails the sh:class check on
     # dh:predecessor; typed in a private graph, it passes, but only for the graph's owner
-    typed = "<http://example.org/secret-org> a <http://www.w3.org/ns/org#Organization> ."
+    typed = _described_org("http://example.org/secret-org")
     assert owner.put(GRAPHS + "private/typed", typed).status_code == 201
     assert _violations(owner, token=False) == before  # anonymous: the private type is not seen
     assert _violations(other, token=True) == before  # another steward: neither
@@ -388,7 +398,7 @@ def test_validate_does_not_see_withdrawn_graphs(site: tuple[Steward, Steward, St
 
     before = violations()
     graph = GRAPHS + "trust/retracted-org"
-    assert steward.put(graph, "<http://example.org/withdrawn-org> a <http://www.w3.org/ns/org#Organization> .").status_code == 201
+    assert steward.put(graph, _described_org("http://example.org/withdrawn-org")).status_code == 201
     assert violations() == before - 1
     assert requests.post(steward.url + "/withdraw", data={"graph": graph, "reason": "test"}, headers=steward.auth,
                          timeout=60).status_code == 200

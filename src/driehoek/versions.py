@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .iris import DCTERMS, DH, XSD
+from .iris import DCTERMS, DH, RDF_TYPE, XSD
 
 DATETIME = ox.NamedNode(XSD + "dateTime")
 VERSION_OF = ox.NamedNode(DH + "versionOf")
@@ -101,7 +101,8 @@ class VersionStore:
         if not kept:
             return None
         now = datetime.now(timezone.utc)
-        meta = [ox.Quad(node, VERSION_OF, graph, ox.DefaultGraph()),
+        meta = [ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(DH + "GraphVersion"), ox.DefaultGraph()),
+                ox.Quad(node, VERSION_OF, graph, ox.DefaultGraph()),
                 ox.Quad(node, VALID_UNTIL, ox.Literal(now.isoformat(), datatype=DATETIME), ox.DefaultGraph())]
         if valid_from:
             meta.append(ox.Quad(node, VALID_FROM, ox.Literal(parse_time(valid_from).isoformat(), datatype=DATETIME),
