@@ -62,17 +62,30 @@ def index() -> ResponseReturnValue:
         # the research queries first, then those behind the yearly report
         groups = [[q for q in listed if not q.name.startswith("report-")],
                   [q for q in listed if q.name.startswith("report-")]]
-        response = Response(render_template("queries.html", research=groups[0], report=groups[1]),
+        editor = {q.name: editor_link(q, {}) for q in listed}
+        response = Response(render_template("queries.html", research=groups[0], report=groups[1], editor=editor),
                             content_type=formats.HTML.content_type)
     response.vary.add("Accept")
     return response
 
 
 def _links(named: queries.NamedQuery, values: dict[str, str] | None = None) -> dict[str, str]:
-    """Where a query's page and downloads are, with the given parameter values."""
+    """Where a query's page, downloads and its text in the SPARQL editor are, with the given
+    parameter values (the editor gets them bound in the text; defaults where none is given)."""
     query = "?" + urllib.parse.urlencode(values) if values else ""
     return {"html": url_for(".show", name=named.name) + query,
-            **{name: url_for(".show", name=f"{named.name}.{name}") + query for name in ("json", "csv")}}
+            **{name: url_for(".show", name=f"{named.name}.{name}") + query for name in ("json", "csv")},
+            "editor": editor_link(named, values or {})}
+
+
+def editor_link(named: queries.NamedQuery, values: dict[str, str]) -> str:
+    """/sparql?query=... with the query's text, its parameters bound by a VALUES block (given values,
+    else defaults): a browser opens it in the editor and runs it there."""
+    try:
+        text = named.with_values(values)
+    except ValueError:  # no group pattern to bind in: the text as it is, parameters unbound
+        text = named.text
+    return url_for("sparql.endpoint") + "?" + urllib.parse.urlencode({"query": text})
 
 
 # -- one query ----------------------------------------------------------------------------------------
@@ -172,8 +185,7 @@ def _page(named: queries.NamedQuery, given: dict[str, str]) -> Response:
     body = render_template(
         "named_query.html", query=named, values=values, columns=columns, rows=rows, table=table,
         cap=HTML_ROW_CAP, links=_links(named, effective), inlined=inlined,
-        sparql_link="/sparql?" + urllib.parse.urlencode({"query": inlined}),
-        result_formats=formats.RESULTS_FORMATS)
+        sparql_link=editor_link(named, effective))
     response = Response(body, content_type=formats.HTML.content_type)
     response.vary.add("Accept")
     return response

@@ -4,11 +4,19 @@ GET ?query=, POST form-encoded (query=) and POST direct (application/sparql-quer
 `default-graph-uri` / `named-graph-uri`; the result format by `?format=` or Accept. The query runs
 in a worker process of the QueryPool (time limit, memory cap; DESIGN §3) and its spooled result is
 streamed back. Without a query: the query editor for browsers, a service description otherwise.
+
+A browser (an Accept header that prefers text/html to every results format, or `?format=html`) that
+sends a query gets the editor with the query in it and its answer rendered in the page: the first
+rows, each IRI with its label and prefixed name (result_view.py). So `/sparql?query=...` is a
+permalink, and the page works without JavaScript (the editor's form is a GET to /sparql). An error
+is shown in that page, in the page's language, with its status (400 with line and column, 503).
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import time
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,11 +29,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .. import formats, negotiation
+from .. import formats, negotiation, result_view
 from .. import sparql as sparql_domain
 from ..config import Settings
-from ..errors import BadRequest, NotAcceptable, UnsupportedMediaType
+from ..errors import BadRequest, DriehoekError, NotAcceptable, UnsupportedMediaType
 from ..iris import RDF_TYPE, SD
+from . import slots
+from .resources import current_snapshot, wants_html
+from .i18n import current_language
 
 bp = Blueprint("sparql", __name__, template_folder="templates")
 
@@ -72,6 +83,21 @@ def _cors_and_vary(response: Response) -> Response:
     return response
 
 
+@bp.errorhandler(DriehoekError)
+def _error(error: DriehoekError) -> ResponseReturnValue:
+    """A request the protocol refuses before anything runs: for a browser, the editor's page with the
+    error in it (in the page's language), never a bare JSON page; for programs, the usual JSON error."""
+    from ..app import render_error
+
+    if not wants_html():
+        return render_error(error)
+    response = Response(_render_editor(request.args.get("query", ""), error=error), error.status,
+                        content_type=formats.HTML.content_type)
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
+
+
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> ResponseReturnValue:
     """The SPARQL 1.1 Protocol query operation."""
@@ -83,6 +109,8 @@ def endpoint() -> ResponseReturnValue:
             raise BadRequest("no query: send it as the `query` form field or as an application/sparql-query "
                              "body", parameter="query")
         return _describe(operation.format_names)
+    if wants_editor(operation):
+        return _editor_page(operation)
     return _run(operation)
 
 
@@ -207,6 +235,88 @@ def _formats_by_kind(accept: str, format_names: tuple[str, ...]) -> dict[str, fo
     return dict(_negotiated(accept, format_names))
 
 
+# What the editor's page asks a worker for: results it reads back (result_view.read_answer).
+EDITOR_FORMATS: dict[str, formats.Format | None] = {
+    "solutions": formats.RESULTS_JSON, "boolean": formats.RESULTS_JSON, "graph": formats.NTRIPLES}
+# The downloads the page offers for each kind of answer.
+_TABLES = (formats.RESULTS_CSV, formats.RESULTS_TSV, formats.RESULTS_JSON, formats.RESULTS_XML)
+DOWNLOADS = {"solutions": _TABLES, "boolean": _TABLES,
+             "graph": (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)}
+
+
+def wants_editor(operation: ProtocolRequest) -> bool:
+    """True for `?format=html`, or when no ?format= is given and the Accept header prefers text/html
+    to every format this query's answer can have (a browser). werkzeug decides; with no Accept header,
+    or `*/*`, the first results format wins, as before."""
+    names = [n.strip().lower() for n in operation.format_names if n.strip()]
+    if names:
+        return names[0] in (formats.HTML.name, formats.HTML.media_type)
+    if not request.accept_mimetypes:
+        return False
+    kind = negotiation.query_form(operation.query or "")
+    offered = negotiation.OFFERED.get(kind or "solutions", formats.RESULTS_FORMATS)
+    return negotiation.best_by_accept(request.accept_mimetypes, (*offered, formats.HTML)) is formats.HTML
+
+
+def _editor_page(operation: ProtocolRequest) -> Response:
+    """The editor with the query in it and its answer (or its error) rendered in the page."""
+    assert operation.query is not None
+    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    lang = current_language()
+    answer: result_view.ResultView | None = None
+    error: DriehoekError | None = None
+    started = time.perf_counter()
+    try:
+        answer = _answer_for_page(operation, settings, lang)
+    except DriehoekError as err:
+        error = err
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    body = _render_editor(operation.query, answer=answer, error=error, elapsed_ms=elapsed_ms)
+    response = Response(body, status=error.status if error else 200, content_type=formats.HTML.content_type)
+    if error is not None:
+        for key, value in error.headers.items():
+            response.headers[key] = value
+    return response
+
+
+def _answer_for_page(operation: ProtocolRequest, settings: Settings, lang: str) -> result_view.ResultView:
+    """Run the query in a worker as any other (time limit, memory cap), read its first rows back, and
+    look their labels up while holding a page slot (that part works in this process)."""
+    assert operation.query is not None
+    sparql_domain.check_query(operation.query)
+    if negotiation.query_form(operation.query) == "update":
+        raise _update_here()
+    outcome = current_app.extensions["driehoek.pool"].run(
+        operation.query, formats_by_kind=EDITOR_FORMATS,
+        default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
+        base_iri=settings.base_iri)
+    try:
+        with io.BytesIO(outcome.data) if outcome.data is not None else open(outcome.path, "rb") as stream:
+            read = result_view.read_answer(outcome.kind, stream)
+    finally:
+        outcome.discard()
+    with current_app.extensions[slots.EXTENSION].held():
+        return result_view.view(read, current_snapshot().pages(), settings.base_iri, lang)
+
+
+def _render_editor(query: str, *, answer: result_view.ResultView | None = None,
+                   error: DriehoekError | None = None, elapsed_ms: int | None = None) -> str:
+    """The editor's page: the form with `query`, and the answer or the error when there is one."""
+    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    lang = current_language()
+    endpoint = url_for(".endpoint")
+    downloads = []
+    if answer is not None:
+        downloads = [(fmt, endpoint + "?" + urllib.parse.urlencode({"query": query, "format": fmt.name}))
+                     for fmt in DOWNLOADS[answer.kind]]
+    return render_template(
+        "sparql.html", endpoint=endpoint, query=query, example=EXAMPLE_QUERY, base_iri=settings.base_iri,
+        result_formats=formats.RESULTS_FORMATS, graph_formats=formats.GRAPH_FORMATS,
+        answer=answer, error=error, elapsed_ms=elapsed_ms, downloads=downloads,
+        permalink=endpoint + "?" + urllib.parse.urlencode({"query": query}),
+        completions=result_view.completions(current_snapshot().pages(), lang))
+
+
 def _preflight() -> Response:
     response = Response(status=204)
     response.headers["Allow"] = METHODS
@@ -227,10 +337,7 @@ def _describe(format_names: list[str]) -> ResponseReturnValue:
                             + ", ".join(f.media_type for f in offered))
     endpoint_iri = url_for(".endpoint", _external=True)
     if chosen is formats.HTML:
-        settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
-        return render_template("sparql.html", endpoint=url_for(".endpoint"), example=EXAMPLE_QUERY,
-                               base_iri=settings.base_iri,
-                               result_formats=formats.RESULTS_FORMATS, graph_formats=formats.GRAPH_FORMATS)
+        return _render_editor(EXAMPLE_QUERY)
     graphs = (g.value for g in current_app.extensions["driehoek"].snapshot().named_graphs()
               if isinstance(g, ox.NamedNode))
     triples = service_description(endpoint_iri, sorted(graphs))
