@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     from .web import memento
 
     app.register_blueprint(memento.bp)
+    from .web import contribute
+
+    app.register_blueprint(contribute.bp)
     _register_error_handlers(app)
     return app
 
@@ -75,20 +78,33 @@ def _wants_html() -> bool:
 
 
 def render_error(error: DriehoekError) -> Response:
-    """The one place errors become responses: JSON for programs, a small page for browsers."""
+    """The one place errors become responses: JSON for programs, the site's error page (in the
+    page's language) for browsers."""
     import json
-    from markupsafe import escape
 
     if _wants_html():
-        body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{error.status} {escape(error.code)}</title>"
-                f"<main><h1>{error.status}: {escape(error.code)}</h1><p>{escape(error.message)}</p></main></html>")
-        response = Response(body, error.status, content_type=formats.HTML.content_type)
+        response = Response(_error_page(error), error.status, content_type=formats.HTML.content_type)
+        response.vary.add("Accept")
     else:
         response = Response(json.dumps(error.to_json(), ensure_ascii=False), error.status,
                             content_type=formats.JSON.content_type)
     for key, value in error.headers.items():
         response.headers[key] = value
     return response
+
+
+def _error_page(error: DriehoekError) -> str:
+    """The error page: a short explanation by status in the page's language and a way on; when the
+    page itself cannot be built (a broken template, say), a plain one that still says what happened."""
+    from flask import render_template
+    from markupsafe import escape
+
+    try:
+        return render_template("error.html", error=error, tombstone=getattr(error, "tombstone", None))
+    except Exception:  # the error page must never fail in turn; the original error is what counts
+        log.exception("the error page for %s could not be rendered", error.status)
+        return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{error.status} {escape(error.code)}</title>"
+                f"<main><h1>{error.status}: {escape(error.code)}</h1><p>{escape(error.message)}</p></main></html>")
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -193,6 +193,13 @@ def require_principal() -> Principal:
     token = bearer_token()
     if token is None:
         raise Unauthorized(_NEEDS_TOKEN)
+    return principal_of(token)
+
+
+def principal_of(token: str) -> Principal:
+    """Who TOKEN speaks for (a token however it came: the Authorization header, or a password field
+    of a steward's form); 401 when it does not verify, counted against the client's address (429
+    past the limit). A valid token always passes."""
     try:
         return _tokens().principal(token)
     except Unauthorized:
