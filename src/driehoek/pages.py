@@ -982,7 +982,9 @@ class Pages:
     def rating_scale(self) -> list[Link]:
         """McConnell's spectrum, best (rank 5) first."""
         def compute() -> list[tuple[int, str]]:
-            rows = self.select("SELECT DISTINCT ?rating ?rank WHERE { ?rating dh:rank ?rank }")
+            # in the rating scheme: other schemes rank their concepts too (epistemic statuses)
+            rows = self.select("SELECT DISTINCT ?rating ?rank WHERE { ?rating dh:rank ?rank ; skos:inScheme ?scheme }",
+                               scheme=_n(self.base + "def/rating"))
             return sorted(((_int(r["rank"].value) or 0, r["rating"].value) for r in rows), reverse=True)
         return [self.link(iri) for _rank, iri in self.snapshot.cached("rating-scale", compute)]
 

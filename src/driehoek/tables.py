@@ -7,7 +7,8 @@ three renderings of one `Table`, so they cannot disagree on which rows there are
 - **Sorting** is server-side: `?sort=name` or `?sort=-name` (descending); an unknown key is a 400
   naming the keys there are. Empty values sort last in both directions.
 - **Paging**: `?page=` (from 1) and `?size=` (1..MAX_SIZE). HTML and JSON default to pages of
-  PAGE_SIZE; CSV defaults to every row of the listing (as filtered and sorted). A page past the last
+  PAGE_SIZE; CSV defaults to every row of the listing (as filtered and sorted), or to the rows of
+  one page when ?page= is given. A page past the last
   one, page 0, a size of 0 or over MAX_SIZE, or a number that is no number is a 400, never a 500 and
   never a silent clamp. JSON carries `total`, `page`, `size` and `next` / `previous` URLs, so a
   client can always tell that there is more.
@@ -129,7 +130,11 @@ def parse_paging(args: Mapping[str, str], columns: Sequence[Column], *, default_
                              "(a leading '-' sorts descending)", parameter="sort")
         sort = Sort(key, descending)
     page = _positive(args, "page", 1)
-    size = _positive(args, "size", default_size) if "size" in args else default_size
+    if "size" in args:
+        size = _positive(args, "size", default_size)
+    else:
+        # a CSV of one page of the HTML listing (?page= given) has the page's rows; else every row
+        size = default_size if default_size is not None or "page" not in args else PAGE_SIZE
     if size is not None and size > MAX_SIZE:
         raise BadRequest(f"size {size} is more than {MAX_SIZE} rows a page; page through with ?page= "
                          "(the CSV without ?size= has every row)", parameter="size")
