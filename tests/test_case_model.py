@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from driehoek import formats
@@ -20,6 +21,7 @@ TEMPLATES = {lang: STATIC / f"case-template.{lang}.ttl" for lang in ("nl", "en")
 EDITORS = "https://w3id.org/driehoek/id/organisation/driehoek-redactie"
 REKENKAMER = "https://identifier.overheid.nl/tooi/id/oorg/oorg10229"  # Algemene Rekenkamer, in the register
 UWV_PATH = "zbo/zb000117"
+SCHEMA_END = "https://schema.org/endDate"
 
 PREFIXES = """
 @prefix dh:         <https://w3id.org/driehoek/def#> .
@@ -158,7 +160,8 @@ def test_leaving_factors_out_is_no_violation(gate: Driehoek) -> None:
 FILLED = {
     "__SLUG__": "sjabloon-test", "__TITLE_NL__": "Sjabloontest", "__TITLE_EN__": "Template test",
     "__ABSTRACT_NL__": "Een ingevuld sjabloon.", "__ABSTRACT_EN__": "A filled-in template.",
-    "__START_DATE__": "2020-01-01", "__END_DATE__": "2021-12-31", "__STATUS__": "draft",
+    "__START_DATE__": "2020-01-01", '# schema:endDate "__END_DATE__"': 'schema:endDate "2021-12-31"',
+    "__STATUS__": "draft",
     "__LEAD_IMPLEMENTER__": UWV_PATH, "__ASSESSOR__": "oorg/oorg10229", "__THEME__": "uitvoerbaarheid",
     "__COLLABORATION_NL__": "Samen aan tafel.", "__COLLABORATION_EN__": "Together at the table.",
     "https://__SOURCE__": "https://zoek.officielebekendmakingen.nl/kst-35387-2.html", "__TODAY__": "2026-12-01",
@@ -183,7 +186,11 @@ def fill(text: str) -> str:
 @pytest.mark.parametrize("lang", sorted(TEMPLATES))
 def test_the_filled_in_template_passes_the_gate(gate: Driehoek, lang: str) -> None:
     text = fill(TEMPLATES[lang].read_text("utf-8"))
-    assert "__" not in text.replace("__init__", "")  # every placeholder was filled
+    store = ox.Store()
+    store.load(text.encode(), format=ox.RdfFormat.TURTLE)
+    left = [q for q in store if any("__" in str(term) for term in (q.subject, q.predicate, q.object))]
+    assert left == []  # every placeholder was filled
+    assert len(list(store.quads_for_pattern(None, ox.NamedNode(SCHEMA_END), None))) == 1
     report = check(gate, text)
     assert report.conforms, violation_texts(report)
     assert report.violations == []
