@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test test-remote test-fast install bench clean distclean browser
+.PHONY: serve test test-remote test-virtuoso test-fast install bench clean distclean browser virtuoso ldes-client
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,38 @@ serve: $(STAMP)
 browser:
 	@./scripts/ensure-chromium
 
-## test: install with the test extras and run the whole suite, on the embedded store and then on a
-## real Oxigraph server (the browser tests, which draw the same pages, run on the embedded one)
-test: $(STAMP) browser
+## ldes-client: install the real LDES client (npm ldes-client, pinned) for tests/test_ldes.py
+ldes-client:
+	@./scripts/ensure-ldes-client
+
+## virtuoso: make sure Debian's Virtuoso Open Source 7 is there for the Virtuoso run (installs it when root)
+virtuoso:
+	@./scripts/ensure-virtuoso
+
+# The tests that exercise the store and the protocols, which the Virtuoso run covers (the one place
+# they are listed; docs/deploy.md says why these): the remote-store tests, the SPARQL Protocol and
+# Graph Store Protocol suites with the W3C ones, the write path (Graph Store writes, SPARQL Update,
+# trusted loads, whole cases through the gate) and the named queries.
+VIRTUOSO_TESTS := tests/test_virtuoso.py tests/test_remote_bind.py tests/test_graph_store.py \
+	tests/test_w3c_gsp.py tests/test_sparql_protocol.py tests/test_sparql_clients.py \
+	tests/test_sparql_negotiation.py tests/test_sparql_isolation.py tests/test_update.py \
+	tests/test_trusted_load.py tests/test_whole_case.py tests/test_named_queries.py
+
+## test: install with the test extras and run the whole suite on the embedded store, then on a real
+## Oxigraph server (the browser tests, which draw the same pages, run on the embedded one), then the
+## store and protocol tests ($(VIRTUOSO_TESTS)) on a real Virtuoso Open Source 7
+test: $(STAMP) browser virtuoso ldes-client
 	$(PY) -m pytest
 	$(PY) -m pytest --store=oxigraph --ignore=tests/browser
+	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_TESTS)
 
 ## test-remote: the same suite against a real Oxigraph server (`oxigraph serve`, one per data directory)
 test-remote: $(STAMP) browser
 	$(PY) -m pytest --store=oxigraph
+
+## test-virtuoso: the store and protocol tests on a real Virtuoso (`virtuoso-t`, one per data directory)
+test-virtuoso: $(STAMP) virtuoso
+	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_TESTS)
 
 ## test-fast: everything but the slow and browser tests
 test-fast: $(STAMP)

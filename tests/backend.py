@@ -336,7 +336,7 @@ class VirtuosoServer:
             response.raise_for_status()
             return response
 
-        listed = ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "query")
+        listed = ask("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", "query")  # fast on Virtuoso
         import xml.etree.ElementTree as ET
 
         ns = "{http://www.w3.org/2005/sparql-results#}"
