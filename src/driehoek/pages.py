@@ -27,6 +27,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import history, patterns
+from .triangle import Edge, Node, Triangle  # noqa: F401  (view types of the organisation page)
+from . import triangle as triangle_layout
 from .iris import DCTERMS, DH, KINDS, PROV, RDF_TYPE, TOOI_ORG_PREFIX, XSD
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -151,26 +153,50 @@ ROLES: dict[tuple[str, str], tuple[str, str | None, int]] = {
     ("predecessor-of", "out"): ("predecessor-of", None, 14),
     ("predecessor-of", "in"): ("successor-of", None, 15),
 }
-# The role of the other party in words, from the organisation's point of view.
+# A relation in words from the organisation's side, read as "[the organisation] ... [the other]": it
+# states the direction ("staat onder toezicht van" on the incoming side of a supervision relation).
 ROLE_LABELS: dict[str, Labels] = {
-    "accountable-to": {"nl": "legt verantwoording af aan", "en": "accountable to"},
+    "accountable-to": {"nl": "legt verantwoording af aan", "en": "is accountable to"},
+    "owner": {"nl": "heeft als eigenaar", "en": "is owned by"},
+    "principal": {"nl": "heeft als opdrachtgever", "en": "is commissioned by"},
+    "agent-for": {"nl": "voert opdrachten uit voor", "en": "works as an agent for"},
+    "supervised-by": {"nl": "staat onder toezicht van", "en": "is supervised by"},
+    "part-of": {"nl": "is onderdeel van", "en": "is part of"},
+    "supervises": {"nl": "houdt toezicht op", "en": "supervises"},
+    "accountable-body": {"nl": "ontvangt verantwoording van", "en": "holds to account"},
+    "owns": {"nl": "is eigenaar van", "en": "owns"},
+    "principal-for": {"nl": "is opdrachtgever van", "en": "commissions"},
+    "agent": {"nl": "heeft als opdrachtnemer", "en": "has as its agent"},
+    "has-part": {"nl": "heeft als onderdeel", "en": "has as a part"},
+    "participates-in": {"nl": "neemt deel aan", "en": "takes part in"},
+    "participant": {"nl": "heeft als deelnemer", "en": "has as a participant"},
+    "predecessor-of": {"nl": "is opgevolgd door", "en": "was succeeded by"},
+    "successor-of": {"nl": "is de opvolger van", "en": "succeeded"},
+    "linked": {"nl": "is verbonden met", "en": "is linked to"},
+}
+# The other party's role in words, from its side, read as "[the other] ...": the captions of the
+# triangle's boxes and its list ("Autoriteit Persoonsgegevens houdt toezicht").
+PARTY_LABELS: dict[str, Labels] = {
+    "accountable-to": {"nl": "ontvangt verantwoording", "en": "holds it to account"},
     "owner": {"nl": "eigenaar", "en": "owner"},
     "principal": {"nl": "opdrachtgever", "en": "principal"},
-    "agent-for": {"nl": "voert opdrachten uit voor", "en": "works for"},
+    "agent-for": {"nl": "geeft opdrachten", "en": "commissions it"},
     "supervised-by": {"nl": "houdt toezicht", "en": "supervises it"},
-    "part-of": {"nl": "is onderdeel van", "en": "part of"},
+    "part-of": {"nl": "overkoepelende organisatie", "en": "parent organisation"},
     "supervises": {"nl": "staat onder toezicht", "en": "supervised by it"},
     "accountable-body": {"nl": "legt verantwoording af", "en": "accountable to it"},
-    "owns": {"nl": "eigendom", "en": "owned by it"},
+    "owns": {"nl": "in eigendom", "en": "owned by it"},
     "principal-for": {"nl": "krijgt opdrachten", "en": "commissioned by it"},
-    "agent": {"nl": "opdrachtnemer", "en": "agent"},
+    "agent": {"nl": "opdrachtnemer", "en": "its agent"},
     "has-part": {"nl": "onderdeel", "en": "its part"},
-    "participates-in": {"nl": "neemt deel aan", "en": "participates in"},
+    "participates-in": {"nl": "verband waaraan het deelneemt", "en": "it takes part in this"},
     "participant": {"nl": "deelnemer", "en": "participant"},
-    "predecessor-of": {"nl": "opgevolgd door", "en": "succeeded by"},
+    "predecessor-of": {"nl": "opvolger", "en": "successor"},
     "successor-of": {"nl": "voorganger", "en": "predecessor"},
     "linked": {"nl": "verbonden", "en": "linked"},
 }
+# role key -> (relation type slug, direction): a role's line style and arrow in the triangle
+ROLE_RELATIONS: dict[str, tuple[str, str]] = {key: (slug, direction) for (slug, direction), (key, _c, _p) in ROLES.items()}
 # Relation types by the direct property that states them (the model's direct triples).
 DIRECT_PROPERTIES = {
     DH + "accountableTo": "accountable-to", DH + "supervises": "supervises",
@@ -266,46 +292,6 @@ class Party:
         return self.roles[0]
 
 
-@dataclass(frozen=True)
-class Node:
-    """A box in the triangle diagram: where, what it says, where it links to."""
-
-    x: int
-    y: int
-    width: int
-    height: int
-    text: str
-    caption: Labels
-    href: str | None
-    title: str
-    focal: bool = False
-    more: int = 0  # for "+N more" boxes
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A line in the diagram from the organisation to another party."""
-
-    x1: int
-    y1: int
-    x2: int
-    y2: int
-    style: str  # politics | supervision | other
-
-
-@dataclass
-class Triangle:
-    """The laid-out diagram: the three corners, the boxes and the lines between them."""
-
-    width: int
-    height: int
-    corners: dict[str, tuple[int, int]]  # corner key -> label position
-    polygon: str
-    nodes: list[Node]
-    edges: list[Edge]
-    by_corner: dict[str, list[Party]]  # the same information as a list, for everyone
-
-
 @dataclass
 class OrganisationView:
     """Everything the organisation page shows."""
@@ -332,6 +318,10 @@ class OrganisationView:
     triangle: Triangle
     predecessors: list[RelationRow] = field(default_factory=list)
     successors: list[RelationRow] = field(default_factory=list)
+    # the page for one day (?on=YYYY-MM-DD): the relations and names as they were on it
+    on: str | None = None
+    existed: bool = True  # the organisation existed on `on` (founded on or before it, not dissolved before it)
+    names_on: list[str] = field(default_factory=list)  # its name(s) valid on `on`, where its names are dated
 
 
 @dataclass(frozen=True)
@@ -740,9 +730,15 @@ class Pages:
                     codes.setdefault(iri.rsplit("/", 1)[-1], iri)
         return codes
 
-    def organisation(self, iri: str, today: str | None = None) -> OrganisationView:
-        """The organisation page: who it is, its corner, its relations over time, its triangle."""
-        today = today or date.today().isoformat()
+    def organisation(self, iri: str, today: str | None = None, on: str | None = None) -> OrganisationView:
+        """The organisation page: who it is, its corner, its relations over time, its triangle.
+
+        With `on` (an ISO date) the relations and the triangle are those that held on that day, by the
+        rule of the named queries accountable-to-on-date and supervisors-on-date (history.holds_on):
+        a qualified relation whose period includes the day, between two organisations that both
+        existed on it; the other organisations' names are those valid on the day where they are dated.
+        """
+        today = on or today or date.today().isoformat()
         node = _n(iri)
         resource = self.resource(iri, incoming=False)
         corners = self.links(self.objects(node, DH + "corner"))
@@ -758,7 +754,10 @@ class Pages:
                               "start": self.first_text(name, SCHEMA + "startDate"),
                               "end": self.first_text(name, SCHEMA + "endDate")})
         names.sort(key=lambda n: (n["start"] or "", n["end"] or ""))
-        relations = self.relations(iri)
+        founded = self.first_text(node, SCHEMA + "foundingDate")
+        dissolved = self.first_text(node, SCHEMA + "dissolutionDate")
+        existed = on is None or history.holds_on(founded, dissolved, on)
+        relations = self.relations(iri, on=on) if existed else []
         parties = self._parties(relations, today)
         cases = self._cases_of(node)
         code = iri.rsplit("/", 1)[-1] if iri.startswith(TOOI_ORG_PREFIX) else None
@@ -769,8 +768,7 @@ class Pages:
             org_type=self.link(org_type.value) if isinstance(org_type, ox.NamedNode) else None,
             corners=corners, corner_keys=corner_keys,
             homepage=self.link(homepage.value) if isinstance(homepage, ox.NamedNode) else None,
-            founded=self.first_text(node, SCHEMA + "foundingDate"),
-            dissolved=self.first_text(node, SCHEMA + "dissolutionDate"),
+            founded=founded, dissolved=dissolved,
             legal_bases=self.links(self.objects(node, DH + "legalBasis")),
             sources=self.links(self.objects(node, DCTERMS + "source")),
             names=names, relations=relations[:RELATIONS_SHOWN], relations_total=len(relations),
@@ -778,11 +776,32 @@ class Pages:
             monitors=self.links(self.subjects(DH + "coversOrganisation", node)),
             events=self.links(self.subjects(SCHEMA + "organizer", node)),
             triangle=Triangle(0, 0, {}, "", [], [], {}),
+            on=on, existed=existed,
+            names_on=history.names_on([(n["value"].get("nl") or next(iter(n["value"].values()), ""), n["start"], n["end"])
+                                       for n in names], on) if on else [],
         )
-        view.triangle = layout_triangle(view, self._short_name)
+        name = pick(view.resource.labels, view.resource.iri)
+        short = self._short_name(iri)
+        if on and view.names_on:
+            name = short = " / ".join(view.names_on)
+        more = f"/org/{code}/relations" if code and not on else "#relations"
+        view.triangle = triangle_layout.layout(
+            name=name, short_name=short, corner_keys=corner_keys, parties=parties,
+            party_short_name=self._short_name, captions=PARTY_LABELS, relation_of=ROLE_RELATIONS,
+            weight=self.weight, more_href=more)
         view.predecessors, view.successors = history.predecessors_and_successors(
-            relations, self._register_history(node), self.link(self.base + "def/relation-type/predecessor-of"))
+            self.relations(iri) if on else relations, self._register_history(node),
+            self.link(self.base + "def/relation-type/predecessor-of"))
         return view
+
+    def weight(self, iri: str) -> tuple[int, int]:
+        """(cases, relations) an organisation takes part in: which boxes the triangle shows first."""
+        return self.snapshot.cached("organisation-weights", self._weights).get(iri, (0, 0))
+
+    def _weights(self) -> dict[str, tuple[int, int]]:
+        cases = {row["org"].value: int(row["n"].value) for row in self.select(ORGANISATION_CASE_COUNTS)}
+        relations = {row["org"].value: int(row["n"].value) for row in self.select(ORGANISATION_RELATION_COUNTS)}
+        return {iri: (cases.get(iri, 0), relations.get(iri, 0)) for iri in cases.keys() | relations.keys()}
 
     def _register_history(self, node: ox.NamedNode) -> list[tuple[str, Link]]:
         """("predecessor" | "successor", other) from the direct dh:predecessor / dh:successor triples,
@@ -808,10 +827,13 @@ class Pages:
                  if any(t.value == DH + "Case" for t in self.objects(_n(iri), RDF_TYPE))]
         return sorted(cases, key=lambda pair: sort_key(pick(pair[0].labels, pair[0].iri)))
 
-    def relations(self, iri: str) -> list[RelationRow]:
+    def relations(self, iri: str, *, on: str | None = None) -> list[RelationRow]:
         """All relations of an organisation: the qualified ones with their dates, and direct triples
         no qualified relation covers; current first, then by kind, date and name. Legal bases and
-        sources are filled in for the first RELATIONS_SHOWN rows (the ones a page shows)."""
+        sources are filled in for the first RELATIONS_SHOWN rows (the ones a page shows).
+
+        With `on` (an ISO date): only the qualified relations that held on that day with another
+        organisation that existed on it (history.held_on), named as they were on the day."""
         node = _n(iri)
         result: list[RelationRow] = []
         covered: set[tuple[str, str, str]] = set()
@@ -840,7 +862,7 @@ class Pages:
                 status=self.link(row["status"].value) if isinstance(row.get("status"), ox.NamedNode) else None,
                 change_kind=self.link(row["kind"].value) if isinstance(row.get("kind"), ox.NamedNode) else None))
         types = self.snapshot.cached("relation-types", self._relation_types)
-        for predicate, slug in DIRECT_PROPERTIES.items():
+        for predicate, slug in DIRECT_PROPERTIES.items() if on is None else ():  # undated: no day to test
             for direction, quads in (("out", self.quads(node, _n(predicate), None)),
                                      ("in", self.quads(None, _n(predicate), node))):
                 for quad in quads:
@@ -851,7 +873,9 @@ class Pages:
                     type_iri = types.get(slug, self.base + "def/relation-type/" + slug)
                     result.append(RelationRow(None, self.link(type_iri), ROLES[(slug, direction)][0], direction,
                                               self.link(other.value), None, None))
-        today = date.today().isoformat()
+        if on is not None:
+            result = history.held_on(result, on, self._lifetime, self._names_on)
+        today = on or date.today().isoformat()
         result.sort(key=lambda r: (not r.current(today), _role_priority(r.role), r.start or "",
                                    sort_key(pick(r.other.labels, r.other.iri))))
         shown = [r for r in result[:RELATIONS_SHOWN] if r.node is not None]
@@ -870,6 +894,21 @@ class Pages:
                     result[i] = dataclasses.replace(row, legal_bases=tuple(self.links(_n(v) for v in legal)),
                                                     sources=tuple(self.links(_n(v) for v in sources)))
         return result
+
+    def _lifetime(self, iri: str) -> tuple[str | None, str | None]:
+        """(founded, dissolved) of an organisation, ISO dates or None."""
+        node = _n(iri)
+        return self.first_text(node, SCHEMA + "foundingDate"), self.first_text(node, SCHEMA + "dissolutionDate")
+
+    def _names_on(self, iri: str, day: str) -> list[str]:
+        """The names of an organisation valid on `day`, where its names are dated (else none)."""
+        names = []
+        for name in self.objects(_n(iri), DH + "hasName"):
+            if isinstance(name, ox.BlankNode | ox.NamedNode):
+                value = self.texts(name, DH + "nameValue")
+                names.append((value.get("nl") or next(iter(value.values()), ""),
+                              self.first_text(name, SCHEMA + "startDate"), self.first_text(name, SCHEMA + "endDate")))
+        return history.names_on(names, day)
 
     def _relation_types(self) -> dict[str, str]:
         return {row["type"].value.rsplit("/", 1)[-1]: row["type"].value
@@ -1364,6 +1403,20 @@ SELECT * WHERE {{
   {{ SELECT (COUNT(DISTINCT ?k) AS ?criteria) WHERE {{ ?k skos:inScheme {criteria} }} }}
 }}"""
 
+# what weighs an organisation in the triangle's sample: the cases and the relations it takes part in
+ORGANISATION_CASE_COUNTS = """
+SELECT ?org (COUNT(DISTINCT ?case) AS ?n) WHERE {
+  ?case a dh:Case .
+  { ?case dh:involvedOrganisation ?org } UNION { ?case dh:involvement/dh:organisation ?org }
+}
+GROUP BY ?org"""
+
+ORGANISATION_RELATION_COUNTS = """
+SELECT ?org (COUNT(?relation) AS ?n) WHERE {
+  { ?relation dh:from ?org } UNION { ?relation dh:to ?org }
+}
+GROUP BY ?org"""
+
 ORGANISATION_NAMES = """
 SELECT DISTINCT ?org ?name ?alt WHERE {
   ?org a org:Organization .
@@ -1371,83 +1424,11 @@ SELECT DISTINCT ?org ?name ?alt WHERE {
   OPTIONAL { ?org skos:altLabel ?alt }
 }"""
 
-# -- the triangle diagram --------------------------------------------------------------------------
-
-DIAGRAM_WIDTH, DIAGRAM_HEIGHT = 760, 566
-BOX_WIDTH, BOX_HEIGHT, BOX_GAP = 290, 40, 6
-PER_CORNER = 5
-# the top-left of each corner's column of boxes, and where its caption goes
-REGIONS = {"politics": (235, 40), "implementation": (10, 330), "supervision": (460, 330)}
-CAPTIONS = {"politics": (380, 26), "implementation": (155, 316), "supervision": (605, 316)}
-
-
-def layout_triangle(view: OrganisationView, short_name: Callable[[str], str]) -> Triangle:
-    """Place the organisation in its corner and its current counterparts in theirs.
-
-    Each corner is a column of at most five boxes (the rest is summed up in a "+N" box that links to
-    the relations table); lines run from the organisation to the boxes in the other corners.
-    """
-    focal_corner = ("supervision" if "supervision" in view.corner_keys else
-                    "implementation" if "implementation" in view.corner_keys else
-                    "politics" if "politics" in view.corner_keys else "")
-    by_corner: dict[str, list[Party]] = {"politics": [], "implementation": [], "supervision": []}
-    for party in sorted(view.parties, key=lambda p: (_role_priority(p.role), sort_key(pick(p.link.labels, p.link.iri)))):
-        by_corner[party.corner].append(party)
-    nodes: list[Node] = []
-    focal_xy: tuple[int, int] = (DIAGRAM_WIDTH // 2 - BOX_WIDTH // 2, 280)
-    name = pick(view.resource.labels, view.resource.iri)
-    for corner, (x0, y0) in REGIONS.items():
-        slot = 0
-        if corner == focal_corner:
-            focal_xy = (x0, y0)
-            slot = 1
-        parties = by_corner[corner]
-        room = PER_CORNER - slot
-        shown = parties if len(parties) <= room else parties[: room - 1]
-        for party in shown:
-            y = y0 + slot * (BOX_HEIGHT + BOX_GAP)
-            full = pick(party.link.labels, party.link.iri)
-            caption = {lang: " · ".join(ROLE_LABELS[r][lang] for r in party.roles) for lang in ("nl", "en")}
-            nodes.append(Node(x0, y, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(party.link.iri), 30),
-                              {lang: _fit(text, 42) for lang, text in caption.items()}, party.link.href, full))
-            slot += 1
-        if len(shown) < len(parties):
-            y = y0 + slot * (BOX_HEIGHT + BOX_GAP)
-            nodes.append(Node(x0, y, BOX_WIDTH, BOX_HEIGHT, f"+{len(parties) - len(shown)}", {}, "#relations",
-                              "", more=len(parties) - len(shown)))
-    fx, fy = focal_xy
-    focal = Node(fx, fy, BOX_WIDTH, BOX_HEIGHT, _fit(short_name(view.resource.iri), 30), {}, None, name, focal=True)
-    edges = []
-    focal_region = focal_corner or "centre"
-    for node in nodes:
-        region = _region_of(node)
-        if region == focal_region:
-            continue
-        style = "supervision" if region == "supervision" else "politics" if region == "politics" else "other"
-        edges.append(Edge(fx + BOX_WIDTH // 2, fy + BOX_HEIGHT // 2, node.x + node.width // 2,
-                          node.y + node.height // 2, style))
-    # the triangle runs through the first box of each corner
-    points = [(x0 + BOX_WIDTH // 2, y0 + BOX_HEIGHT // 2) for x0, y0 in REGIONS.values()]
-    polygon = " ".join(f"{x},{y}" for x, y in points)
-    return Triangle(DIAGRAM_WIDTH, DIAGRAM_HEIGHT, dict(CAPTIONS), polygon, [focal, *nodes], edges, by_corner)
-
-
-def _region_of(node: Node) -> str:
-    for corner, (x0, y0) in REGIONS.items():
-        if node.x == x0 and y0 <= node.y < y0 + PER_CORNER * (BOX_HEIGHT + BOX_GAP):
-            return corner
-    return "centre"
-
-
 def _role_priority(role: str) -> int:
     for (_slug, _direction), (key, _corner, priority) in ROLES.items():
         if key == role:
             return priority
     return 99
-
-
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
-from . import queries
+from . import palette, queries
 from .errors import NotFound, ServiceUnavailable
 from .formats import Format
 
@@ -539,7 +539,7 @@ def _chart(key: str, figure: Figure, lang: str) -> Markup | None:
         for r in figure.rows:
             label = f"{r['notation']}. {_label(r, 'criterion', lang)}"
             entry = criteria.setdefault(str(r["criterion"]), (label, []))
-            entry[1].append((_label(r, "rating", lang), int(r["cases"] or 0), _RATING_COLOURS.get(int(r["rank"] or 0), "#888888")))
+            entry[1].append((_label(r, "rating", lang), int(r["cases"] or 0), palette.rating_colours().get(int(r["rank"] or 0), "#888888")))
         return stacked_bars(f"chart-{key}", t("Oordelen per criterium", "Ratings per criterion"),
                             list(criteria.values()), unit=t("succesverhalen", "cases"))
     if key == "organisations-by-corner":
@@ -547,7 +547,7 @@ def _chart(key: str, figure: Figure, lang: str) -> Markup | None:
         for r in figure.rows:
             corner = str(r["corner"] or "")
             entry = groups.setdefault(corner, (_label(r, "corner", lang, t("geen hoek", "no corner")),
-                                               _CORNER_COLOURS.get(corner.rsplit("/", 1)[-1], "#6b6b6b"), []))
+                                               palette.corner_colours().get(corner.rsplit("/", 1)[-1], "#4a4a4a"), []))
             entry[2].append((_label(r, "type", lang, t("(geen soort)", "(no type)")), int(r["organisations"] or 0)))
         return grouped_bars(f"chart-{key}", t("Betrokken organisaties per hoek en soort",
                                               "Organisations involved by corner and type"), list(groups.values()),
@@ -643,9 +643,8 @@ def report_view(report: Report, lang: str, links: Links, *, appendix: bool = Fal
 
 # -- SVG charts -----------------------------------------------------------------------------------
 
-# McConnell's spectrum, dark to light to warm: distinct in greyscale, and each segment carries its number.
-_RATING_COLOURS = {5: "#0b3c5d", 4: "#2f7bbf", 3: "#9cc3e6", 2: "#f2b35b", 1: "#b4300c"}
-_CORNER_COLOURS = {"politiek-en-beleid": "#6b3fa0", "uitvoering": "#1f5f99", "toezicht": "#2e7d32"}
+# The corners' and McConnell's colours are the site's (driehoek.palette reads them from driehoek.css);
+# each segment of a stacked bar carries its number, so the scale does not rest on colour alone.
 _FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
 _WIDTH = 720
 _CHAR = 6.6  # average advance of a 12px sans-serif character, for laying out labels

@@ -11,7 +11,7 @@ Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherev
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from werkzeug.http import is_resource_modified
 
 from .. import formats, negotiation, pages
 from ..config import Settings
-from ..errors import DriehoekError, Gone, NotAcceptable, NotFound
+from ..errors import BadRequest, DriehoekError, Gone, NotAcceptable, NotFound
 from .caching import CODE_VERSION
 from .i18n import current_language
 
@@ -220,7 +220,7 @@ def negotiate() -> formats.Format:
 def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: str) -> Response:
     """An empty response carrying the validators and links; 304 when the client's copy is current."""
     # a page also depends on the language and on the templates of the running server
-    page = f"{current_language()}|{RENDERER}" if fmt is formats.HTML else ""
+    page = f"{current_language()}|{RENDERER}|{request.args.get('on', '')}" if fmt is formats.HTML else ""
     etag = hashlib.sha256(f"{snapshot.key}|{iri}|{fmt.name}|{page}".encode()).hexdigest()[:32]
     response = Response(content_type=fmt.content_type)
     response.set_etag(etag)
@@ -289,10 +289,26 @@ def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
     common["citation"] = {"iri": iri, "path": path, "viewing": viewing, "release": cited}
     kind = reader.kind(iri)
     if kind == "organisation":
-        return render_template("organisation.html", org=reader.organisation(iri), **common)
+        return render_template("organisation.html", org=reader.organisation(iri, on=day_asked()),
+                               party_labels=pages.PARTY_LABELS, **common)
     if kind == "case":
         return render_template("case.html", case=reader.case(iri), **common)
     return render_template("resource.html", resource=reader.resource(iri), **common)
+
+
+def day_asked() -> str | None:
+    """The day of `?on=YYYY-MM-DD` (an organisation page as it was on that day), None without one;
+    400 for anything but a calendar date (an empty field of the page's date form means today)."""
+    value = request.args.get("on", "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as err:
+        raise BadRequest(f"on={value!r} is not a date: give YYYY-MM-DD, e.g. ?on=2013-04-01") from err
+    if day.isoformat() != value:  # fromisoformat also takes 20130401 and week dates
+        raise BadRequest(f"on={value!r} is not a date: give YYYY-MM-DD, e.g. ?on=2013-04-01")
+    return value
 
 
 def gone(tombstone: pages.Tombstone) -> Gone:
