@@ -6,6 +6,7 @@ commit atomically with provenance, publish a snapshot — so the two front ends 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -234,6 +235,9 @@ class Driehoek:
         """Commit through the store, keeping first, under the writer lock, the current content of every
         public graph the writes change as a version (versions.py); a failed commit keeps nothing."""
         with self.store.lock():
+            changes = self._status_changes(writes)
+            if changes:
+                activity = dataclasses.replace(activity, status_changes=changes)
             kept: list[tuple[ox.NamedNode, ox.NamedNode]] = []
             try:
                 for write in writes:
@@ -253,6 +257,35 @@ class Driehoek:
             for graph, node in kept:  # valid until the new content's own time: no gap between the two
                 self.versions.close_interval(node, self.graph_modified(graph))
             return result
+
+    def _status_changes(self, writes: list[GraphWrite]) -> tuple[tuple[str, str, str], ...]:
+        """The case status changes these writes make (draft -> reviewed -> published -> withdrawn): for
+        each case whose dh:status in a written graph differs before and after. Writes whose new content
+        is not at hand as quads (bulk loads of generated data) are not looked into."""
+        status = ox.NamedNode(DH + "status")
+        changes = []
+        for write in writes:
+            graph = write.graph
+            if not isinstance(graph, ox.NamedNode) or write.mode == "loaded":
+                continue
+            before = {q.subject.value: q.object.value for q in self.store.for_graph(graph).raw.quads_for_pattern(
+                None, status, None, graph) if isinstance(q.subject, ox.NamedNode)} \
+                if isinstance(self.store, SplitStore) else {
+                q.subject.value: q.object.value for q in self.store.raw.quads_for_pattern(None, status, None, graph)
+                if isinstance(q.subject, ox.NamedNode)}
+            if write.mode == "delete":
+                after: dict[str, str] = {}
+            elif isinstance(write.quads, list):
+                after = {q.subject.value: q.object.value for q in write.quads
+                         if q.predicate == status and isinstance(q.subject, ox.NamedNode)}
+                if write.mode == "merge":
+                    after = {**before, **after}
+            else:
+                continue
+            for case in sorted(set(before) | set(after)):
+                if before.get(case) != after.get(case):
+                    changes.append((case, before.get(case, ""), after.get(case, "")))
+        return tuple(changes)
 
     def graph_iri(self, value: str) -> ox.NamedNode:
         """Check that a graph IRI is one writes may name: under {base}graph/ or a configured prefix."""

@@ -52,6 +52,9 @@ class Activity:
     sha256: str = ""
     validation: str = "skipped"  # conforms | warnings | skipped
     id: str = field(default_factory=lambda: f"urn:uuid:{uuid.uuid4()}")
+    # (case IRI, status before or "" for a new case, status after or "" for a removed one): the steps of
+    # the draft -> reviewed -> published flow this write makes, recorded with the activity (who, when)
+    status_changes: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -576,6 +579,13 @@ class EmbeddedStore:
             meta_lines.append(f"{act} <{DH}sourceName> {_sparql_term(_lit(activity.source_name))} .")
         if activity.sha256:
             meta_lines.append(f"{act} <{DH}sha256> {_sparql_term(_lit(activity.sha256))} .")
+        for index, (case, before_status, after_status) in enumerate(activity.status_changes):
+            change = f"_:change{index}"
+            meta_lines.append(f"{act} <{DH}statusChange> {change} . {change} <{DH}case> <{case}> .")
+            if before_status:
+                meta_lines.append(f"{change} <{DH}fromStatus> <{before_status}> .")
+            if after_status:
+                meta_lines.append(f"{change} <{DH}toStatus> <{after_status}> .")
         for write in writes:
             meta = str(self.meta_for(write.graph))
             meta_lines = lines.setdefault(meta, [])
