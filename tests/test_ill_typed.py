@@ -143,3 +143,29 @@ def test_the_cli_refuses_an_ill_typed_literal(cli: Cli, tmp_path: Path) -> None:
     assert '"maybe" is not a valid xsd:boolean' in dry_run.stdout
     load = cli("load", data)
     assert load.exit_code == 1 and "nothing was written" in load.stderr
+
+
+def test_ill_typed_dates_that_a_shape_compares_are_reported_not_a_crash() -> None:
+    """pyshacl compares a case's start and end dates (sh:lessThanOrEquals) and raised TypeError on an
+    ill-typed one next to a valid one; the gate reports the literal instead, and still judges the rest."""
+    import pyoxigraph as ox
+
+    from driehoek import validation
+
+    case = """
+@prefix dh: <https://w3id.org/driehoek/def#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema: <https://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/driehoek/id/case/dates> a dh:Case ;
+    dcterms:title "T"@nl , "T"@en ;
+    dcterms:source <https://example.org/s> ;
+    schema:startDate "abc"^^xsd:date ;
+    schema:endDate "2021-01-01"^^xsd:date ;
+    dh:status <https://w3id.org/driehoek/def/case-status/published> .
+"""
+    report = validation.validate(ox.parse(input=case.encode(), format=ox.RdfFormat.TURTLE), source="dates.ttl")
+    messages = [r.message for r in report.results if r.severity == "violation"]
+    assert sum("is not a valid xsd:date" in m for m in messages) == 1
+    # the published case is still judged on the rest: no abstract, no assessments
+    assert len(messages) > 1

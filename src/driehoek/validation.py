@@ -543,7 +543,16 @@ def validate_payload(upload: bytes, context: bytes, source: str) -> ValidationOu
             raise
         raise PayloadTooLarge(f"{source}: a literal is too long to validate (over 16 MiB as N-Triples); split the "
                               "value, or link to it instead", source=source) from err
-    graph = _run_pyshacl(data)
+    try:
+        graph = _run_pyshacl(data)
+    except (TypeError, ValueError):
+        if not ill_typed:
+            raise
+        # pyshacl compares values (sh:lessThanOrEquals on two ill-typed dates) and fails on literals
+        # that have no value: judge the rest without them; each is reported as a violation below
+        for subject, predicate, value in ill_typed:
+            data.remove((subject, predicate, to_rdflib_term(value)))
+        graph = _run_pyshacl(data)
     del data
     if ill_typed:
         _add_ill_typed(graph, ill_typed)
