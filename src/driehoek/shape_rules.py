@@ -345,7 +345,8 @@ def _constraints(graph: _Graph, node: Term, parameters: Iterable[str]) -> list[C
     for prop in graph.objects(node, SH + "property"):
         steps = _path_steps(graph, graph.one(prop, SH + "path"))
         for c in _constraints(graph, prop, VALUE_PARAMETERS):
-            found.append(Constraint("property", f"{' / '.join(short(s) for s in steps)} {c.kind} {c.value}".strip()))
+            relation = "=" if c.kind == "hasValue" else c.kind
+            found.append(Constraint("property", f"{' / '.join(short(s) for s in steps)} {relation} {c.value}".strip()))
     return found
 
 
