@@ -29,12 +29,27 @@ def store() -> ox.Store:
                 store.bulk_load(handle, format=ox.RdfFormat.TURTLE, to_graph=graph)
         else:
             store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=graph)
+    # the provenance of one status step, as a write records it (store.py), for case-status-history:
+    # files carry no provenance, and a query that answers nothing proves nothing here
+    store.load(f"""@prefix dh: <https://w3id.org/driehoek/def#> . @prefix prov: <http://www.w3.org/ns/prov#> .
+        <urn:uuid:bind-test> a prov:Activity ; prov:endedAtTime "2026-12-04T10:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> ;
+            dh:statusChange [ dh:case <{BASE}id/case/digid> ; dh:toStatus <{BASE}def/case-status/published> ] .""",
+               format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(BASE + "graph/meta"))
     return store
+
+
+def _cell(term: object) -> str:
+    """A cell as text; a GROUP_CONCAT list ("a; b") in sorted order, since SPARQL leaves the order of
+    its parts to the engine (two plans of one query may join them differently)."""
+    if isinstance(term, ox.Literal) and "; " in term.value:
+        return str(ox.Literal("; ".join(sorted(term.value.split("; "))), language=term.language)
+                   if term.language else ox.Literal("; ".join(sorted(term.value.split("; ")))))
+    return str(term)
 
 
 def _rows(results: ox.QuerySolutions) -> list[tuple[str, ...]]:
     names = [v.value for v in results.variables]
-    return sorted(tuple(str(row[name]) for name in names) for row in results)
+    return sorted(tuple(_cell(row[name]) for name in names) for row in results)
 
 
 def test_there_are_parametrised_queries() -> None:
@@ -54,6 +69,8 @@ def test_a_bound_query_gives_the_rows_of_a_substituted_one(store: ox.Store, name
 @pytest.mark.parametrize("query, expected", [
     # a FILTER inside a UNION branch sees the value (a VALUES block at the top would not reach it)
     ('SELECT ?x WHERE { { BIND(1 AS ?x) FILTER(?x = ?v) } UNION { BIND(2 AS ?x) } }', {("1",), ("2",)}),
+    # a subquery that projects the variable: the outer SELECT keeps it a plain variable
+    ('SELECT ?v ?n WHERE { { SELECT ?v (COUNT(*) AS ?n) WHERE { VALUES ?y { 1 2 } } GROUP BY ?v } }', {("1", "2")}),
     # projected, grouped and ordered by: the value, under its name
     ('SELECT ?v (COUNT(*) AS ?n) WHERE { VALUES ?y { 1 2 } } GROUP BY ?v ORDER BY ?v', {("1", "2")}),
     # SELECT *: the variable stays in the results

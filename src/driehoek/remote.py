@@ -601,6 +601,8 @@ def bind(sparql: str, substitutions: dict[Any, Any], skolem: Skolem) -> str:
                         + r")(?![\w\u00B7\u0300-\u036F\u203F-\u2040])")
     parts, last = [], 0
     mode, depth, star_at = "body", 0, None
+    braces, select_braces = 0, 0
+    projected: list[tuple[str, int, int]] = []  # (name, brace depth of its SELECT, index in parts)
     for token in tokens.finditer(code):
         target, keyword, bracket, name = token.group(1), token.group(2), token.group(3), token.group(4)
         if target:  # BIND(... AS ?v), (... AS ?v): a variable being defined stays a variable
@@ -608,7 +610,7 @@ def bind(sparql: str, substitutions: dict[Any, Any], skolem: Skolem) -> str:
         if keyword:
             word = " ".join(keyword.upper().split())
             if word == "SELECT":
-                mode, depth = "projection", 0
+                mode, depth, select_braces = "projection", 0, braces
                 if star_at is None and re.match(r"\s*(?:DISTINCT|REDUCED)?\s*\*", code[token.end():], re.I):
                     star_at = -1  # the outermost projection is *: a VALUES block goes into its WHERE
             elif word in ("GROUP BY", "ORDER BY"):
@@ -623,16 +625,23 @@ def bind(sparql: str, substitutions: dict[Any, Any], skolem: Skolem) -> str:
             else:
                 if bracket == "{" and star_at == -1:
                     star_at = token.end()
+                braces += 1 if bracket == "{" else -1
                 mode = "body"
         elif name:
             term = terms[name]
             if mode == "projection" and depth == 0:
+                projected.append((name, select_braces, len(parts) + 1))
                 term = f"({term} AS ?{name})"
             elif mode == "modifier" and depth == 0:
                 term = f"({term})"
             parts += [sparql[last:token.start()], term]
             last = token.end()
     parts.append(sparql[last:])
+    # a SELECT whose subquery already projects the variable (as the term) keeps it a plain variable:
+    # `(term AS ?v)` there would assign a variable that is already in scope
+    for name, level, index in projected:
+        if any(other == name and deeper > level for other, deeper, _ in projected):
+            parts[index] = f"?{name}"
     text = "".join(parts)
     if star_at is not None and star_at >= 0:
         names = " ".join("?" + name for name in terms)
