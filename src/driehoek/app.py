@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     from .web import memento
 
     app.register_blueprint(memento.bp)
+    from .web import crosswalk, ldes
+
+    app.register_blueprint(ldes.bp)
+    app.register_blueprint(crosswalk.bp)
     from .web import contribute
 
     app.register_blueprint(contribute.bp)
