@@ -33,14 +33,16 @@ SELECT ?supervisor ?name WHERE {
               skos:prefLabel ?name .
 }
 ORDER BY ?name"""
-# (file name, path, language, height of the clip or 0 for the whole page)
+# (file name, path, language, height of the clip or 0 for the whole page, width of the window)
 SHOTS = [
-    ("home", "/", "nl", 0),
-    ("organisation-uwv", "/org/zb000117", "nl", 1500),
-    ("organisation-bzk-en", "/org/mnre1034", "en", 1300),
-    ("case-digid", "/doc/case/digid", "en", 1500),
-    ("organisations", "/organisations?corner=toezicht", "nl", 1100),
-    ("sparql-editor", "/sparql", "en", 0),
+    ("home", "/", "nl", 0, 1280),
+    ("organisation-uwv", "/org/zb000117", "nl", 1500, 1280),
+    ("organisation-bzk-en", "/org/mnre1034", "en", 1300, 1280),
+    ("organisation-acm-on-date", "/org/zb000217?on=2013-04-01", "en", 1400, 1280),
+    ("organisation-uwv-phone", "/org/zb000117", "nl", 2200, 390),
+    ("case-digid", "/doc/case/digid", "en", 1500, 1280),
+    ("organisations", "/organisations?corner=toezicht", "nl", 1100, 1280),
+    ("sparql-editor", "/sparql", "en", 0, 1280),
 ]
 
 
@@ -76,8 +78,8 @@ def shoot(url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for name, path, lang, height in SHOTS:
-            context = browser.new_context(locale=f"{lang}-NL", viewport={"width": 1280, "height": 900})
+        for name, path, lang, height, width in SHOTS:
+            context = browser.new_context(locale=f"{lang}-NL", viewport={"width": width, "height": 900})
             page = context.new_page()
             page.goto(f"{url}{path}{'&' if '?' in path else '?'}lang={lang}")
             if name == "sparql-editor":
@@ -93,7 +95,7 @@ def shoot(url: str, out: Path) -> None:
                 page.evaluate("window.scrollTo(0, 0)")
             target = out / f"{name}.png"
             if height:
-                page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+                page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
             else:
                 page.screenshot(path=str(target), full_page=True)
             print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)

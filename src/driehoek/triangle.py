@@ -25,13 +25,15 @@ if TYPE_CHECKING:  # pages imports this module; the party type lives there
 Labels = dict[str, str]
 LANGUAGES = ("nl", "en")
 
-WIDTH = 760
-BOX_WIDTH, BOX_GAP = 290, 6
+WIDTH = 800
+BOX_WIDTH, BOX_GAP = 250, 6
 LINE, PAD, MIN_HEIGHT = 16, 8, 40  # text line height, padding below the last line, smallest box
-NAME_CHARS, NAME_LINES = 29, 2  # a 14px bold name: about 29 characters in the 266px inside a box
-CAPTION_CHARS = 38  # a 12px caption: about 38 characters
+NAME_CHARS, NAME_LINES = 26, 2  # a 14px bold name: about 26 characters in the 226px inside a box
+CAPTION_CHARS = 33  # a 12px caption: about 33 characters
 PER_CORNER = 5  # boxes per corner, the organisation itself and a "+N" box included
-COLUMNS = {"politics": 235, "implementation": 10, "supervision": 460}  # the left edge of each corner's column
+# the left edge of each corner's column: side by side, no column overlaps another, so that a line
+# between two columns can always run beside the boxes
+COLUMNS = {"implementation": 10, "politics": 275, "supervision": 540}
 TOP = 40  # the politics column starts here; the lower corners start below it
 LOWER_TOP, LOWER_GAP = 330, 60
 CORNER_ORDER = ("politics", "implementation", "supervision")
@@ -202,22 +204,26 @@ def _at(node: Node, x: int, y: int) -> Node:
 def _route(me: Node, other: Node) -> tuple[tuple[int, int], ...]:
     """Points from the organisation's box to another box. The line meets the other box on the vertical
     side that faces the organisation and stays on the outer side of that side's line all the way, so
-    it never crosses a box of the other's column; it leaves the organisation's box on the edge that
-    faces away from the organisation's own column."""
+    it never crosses a box of the other's column; to a column above or below it leaves from the top or
+    bottom edge, from the quarter nearer the other box, so that lines to the two other corners do not
+    cross, and never through a box of its own column."""
     mid_y = other.y + other.height // 2
     my_mid_y = me.y + me.height // 2
-    if me.x + me.width <= other.x:  # the other column lies wholly to the right, beside it
-        return (me.x + me.width, my_mid_y), (other.x, mid_y)
-    if other.x + other.width <= me.x:  # wholly to the left
-        return (me.x, my_mid_y), (other.x + other.width, mid_y)
-    left = me.x + me.width // 2 <= other.x + other.width // 2  # meet the other box on its left side
+    right_of = other.x >= me.x + me.width
+    left_of = other.x + other.width <= me.x
+    if right_of or left_of:
+        left = right_of  # meet the other box on its left side
+    else:
+        left = me.x + me.width // 2 <= other.x + other.width // 2
     side = other.x if left else other.x + other.width
-    # leave from the quarter nearer the other box, so that lines to the two other corners do not cross
-    start_x = min(me.x + me.width * 3 // 4, side - 8) if left else max(me.x + me.width // 4, side + 8)
     above = other.y + other.height <= me.y
     below = other.y >= me.y + me.height
-    if (above or below) and me.x <= start_x <= me.x + me.width:
-        return (start_x, me.y if above else me.y + me.height), (side, mid_y)
+    if above or below:
+        start_x = min(me.x + me.width * 3 // 4, side - 8) if left else max(me.x + me.width // 4, side + 8)
+        if me.x <= start_x <= me.x + me.width:
+            return (start_x, me.y if above else me.y + me.height), (side, mid_y)
+    if right_of or left_of:  # side by side
+        return (me.x + me.width if left else me.x, my_mid_y), (side, mid_y)
     # no straight way outside the column: round it, a short step out beside both boxes
     outside = (min(me.x, other.x) - 12) if left else (max(me.x + me.width, other.x + other.width) + 12)
     start = (me.x, my_mid_y) if left else (me.x + me.width, my_mid_y)
