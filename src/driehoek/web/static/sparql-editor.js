@@ -113,6 +113,11 @@
     }
     var result = { list: list.slice(0, 60), from: CodeMirror.Pos(cursor.line, start), to: cursor };
     CodeMirror.on(result, "pick", function (completion) { declareOnPick(cm, completion); });
+    CodeMirror.on(result, "shown", function () {
+      // show-hint's listbox has no name of its own: give it one (axe: aria-input-field-name)
+      var list = document.getElementById(cm.getInputField().getAttribute("aria-owns") || "");
+      if (list) { list.setAttribute("aria-label", msg("hint")); }
+    });
     return result;
   }
 
@@ -136,6 +141,9 @@
     });
     var input = editor.getInputField();
     input.setAttribute("aria-describedby", "query-help");
+    // a text box, so that the completion list's aria-autocomplete / aria-activedescendant are allowed on it
+    input.setAttribute("role", "textbox");
+    input.setAttribute("aria-multiline", "true");
     input.id = "query-editor";
     document.querySelector("label[for=query]").setAttribute("for", "query-editor");
     if (CodeMirror.showHint) {
