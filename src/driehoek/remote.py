@@ -750,6 +750,17 @@ class RemoteStore(EmbeddedStore):
     def graph_ref(self, graph: GraphName) -> str:
         return f"GRAPH <{self._db.remote(graph)}>"
 
+    def _commit_update(self, writes: list[GraphWrite], activity: Activity) -> str:
+        """The embedded store's commit update, with its status-change nodes skolemised: blank nodes are
+        stored as skolem IRIs here like every other (and an engine may refuse blank nodes in INSERT
+        DATA: Virtuoso 7 does, "not allowed in a constant clause")."""
+        text = super()._commit_update(writes, activity)
+        stamp = uuid.uuid4().hex
+        for index in reversed(range(len(activity.status_changes))):  # change10 before change1
+            for after in (" ", "\n"):
+                text = text.replace(f"_:change{index}{after}", f"<{self.client.skolem.prefix}{stamp}-change{index}>{after}")
+        return text
+
     def commit(self, writes: list[GraphWrite], activity: Activity, *, bulk: bool = False,
                progress: Callable[[int], None] | None = None) -> CommitResult:
         # no in-place bulk path: a bulk load is staged like any write (one MOVE makes it visible)
