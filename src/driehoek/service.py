@@ -916,7 +916,9 @@ class Driehoek:
         with src.open() as raw:
             stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
             self.store.raw.bulk_extend(parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name))
-        self.store.update(f"INSERT DATA {{ GRAPH <{self.settings.graph_base}meta> {{ }} }}")  # a new version
+        # a new version (bumped by every update on a remote store): an operation that changes nothing
+        # (an empty INSERT DATA would do too, but Virtuoso refuses it as a syntax error)
+        self.store.update(f"DROP SILENT GRAPH <{self.settings.graph_base}staging/restore-none>")
         return len(self.store)
 
 
