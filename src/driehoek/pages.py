@@ -785,10 +785,12 @@ class Pages:
         if on and view.names_on:
             name = short = " / ".join(view.names_on)
         more = f"/org/{code}/relations" if code and not on else "#relations"
+        # on a date, a box names the other organisation as the list does: by its name(s) of that day
+        then = {p.link.iri: " / ".join(self._names_on(p.link.iri, on)) for p in parties} if on else {}
         view.triangle = triangle_layout.layout(
             name=name, short_name=short, corner_keys=corner_keys, parties=parties,
-            party_short_name=self._short_name, captions=PARTY_LABELS, relation_of=ROLE_RELATIONS,
-            weight=self.weight, more_href=more)
+            party_short_name=lambda other: then.get(other) or self._short_name(other), captions=PARTY_LABELS,
+            relation_of=ROLE_RELATIONS, weight=self.weight, more_href=more)
         view.predecessors, view.successors = history.predecessors_and_successors(
             self.relations(iri) if on else relations, self._register_history(node),
             self.link(self.base + "def/relation-type/predecessor-of"))

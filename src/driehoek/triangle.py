@@ -174,8 +174,8 @@ def layout(*, name: str, short_name: str, corner_keys: Sequence[str], parties: S
     edges: list[Edge] = []
     kinds: list[str] = []
     for node in placed:
-        if node.focal or node.more or (node.corner == focal_corner and focal_corner):
-            continue  # boxes in the organisation's own corner are listed, not linked by lines
+        if node.focal or node.more:
+            continue
         party = next(p for p in by_corner[node.corner] if p.link.iri == node.iri)
         kind, direction = relation_of.get(party.role, ("linked", "out"))
         points = _route(me, node)
@@ -224,7 +224,10 @@ def _route(me: Node, other: Node) -> tuple[tuple[int, int], ...]:
             return (start_x, me.y if above else me.y + me.height), (side, mid_y)
     if right_of or left_of:  # side by side
         return (me.x + me.width if left else me.x, my_mid_y), (side, mid_y)
-    # no straight way outside the column: round it, a short step out beside both boxes
+    # no straight way outside the column (a box above or below in the same column): round it, a
+    # short step out into the gap beside the column, on the side that has room
     outside = (min(me.x, other.x) - 12) if left else (max(me.x + me.width, other.x + other.width) + 12)
+    if left and outside < 2:
+        left, side, outside = False, other.x + other.width, max(me.x + me.width, other.x + other.width) + 12
     start = (me.x, my_mid_y) if left else (me.x + me.width, my_mid_y)
     return start, (outside, my_mid_y), (outside, mid_y), (side, mid_y)
