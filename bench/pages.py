@@ -46,6 +46,13 @@ PAGES = [
      "https://identifier.overheid.nl/tooi/id/ministerie/mnre1034"),
     ("organisation as Turtle, UWV", "/org/zb000117.ttl", None),
     ("case page, DigiD", "/doc/case/digid", None),
+    # the tables (tables.py): BZK's relations as a paged table and as one CSV of every row
+    ("relations table, BZK, page 1 of 50 rows", "/org/mnre1034/relations", None),
+    ("relations table, BZK, page 12, sorted by start", "/org/mnre1034/relations?sort=-start&page=12", None),
+    ("relations of BZK as CSV (every row)", "/org/mnre1034/relations.csv", None),
+    ("organisations, current only, sorted by relations", "/organisations?current=1&sort=-relations", None),
+    ("organisations as CSV (every row)", "/organisations.csv", None),
+    ("search, \"uwv\"", "/search?q=uwv", None),
 ]
 
 
@@ -99,20 +106,21 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:.1f} / {percentile(values, 0.95) * 1000:.1f}"
 
 
-def http_times(url: str, runs: int) -> list[float]:
-    """Seconds per full GET of the page, after a warm-up."""
+def http_times(url: str, runs: int) -> tuple[list[float], int]:
+    """Seconds per full GET of the page, after a warm-up; and the size of its body in bytes."""
     session = requests.Session()
     headers = {"Accept": "text/html", "Accept-Language": "nl"}
     for _ in range(5):
         assert session.get(url, headers=headers, timeout=60).status_code == 200
     times = []
+    size = 0
     for _ in range(runs):
         start = time.perf_counter()
         response = session.get(url, headers=headers, timeout=60)
-        response.content  # noqa: B018  (the whole body is part of the time)
+        size = len(response.content)  # the whole body is part of the time
         times.append(time.perf_counter() - start)
         assert response.status_code == 200
-    return times
+    return times, size
 
 
 def view_times(snapshot: pages.Snapshot, iri: str, runs: int) -> tuple[list[float], list[float], list[str]]:
@@ -183,7 +191,7 @@ def main() -> None:
         rows = []
         for what, path, iri in PAGES:
             log(f"{what}: {args.runs} requests")
-            http = http_times(url + path, args.runs)
+            http, size = http_times(url + path, args.runs)
             view = store_part = raw = None
             queries = ""
             if iri:
@@ -191,7 +199,8 @@ def main() -> None:
                 raw_times = raw_query_times(snapshot, statements, args.runs)
                 view, store_part, raw = ms(totals), ms(in_store), ms(raw_times)
                 queries = str(len(statements))
-            rows.append((what, f"`{path}`", ms(http), view or "–", store_part or "–", queries or "–", raw or "–"))
+            rows.append((what, f"`{path}`", f"{size / 1000:,.1f}", ms(http), view or "–", store_part or "–",
+                         queries or "–", raw or "–"))
     finally:
         server.terminate()
         server.wait(30)
@@ -202,9 +211,9 @@ def main() -> None:
         "median / p95.",
         f"Machine: {header}.",
         "",
-        "| page | path | HTTP (waitress, loopback) | view built in-process | of which in `Store.query` "
+        "| page | path | kB | HTTP (waitress, loopback) | view built in-process | of which in `Store.query` "
         "| SPARQL statements | the same statements, raw |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
         *("| " + " | ".join(row) + " |" for row in rows),
         "",
         "Reproduce: `.venv/bin/python bench/pages.py` (builds its store once under /tmp/driehoek-bench).",

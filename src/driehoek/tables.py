@@ -30,7 +30,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -677,7 +679,7 @@ def relations(reader: Pages, iri: str, lang: str, filters: RelationFilters, pagi
     """Every relation of an organisation (the rows its page summarises), filtered by type and date,
     sorted, one page or all; legal bases and sources filled in for the rows of the page."""
     today = today or date.today().isoformat()
-    every = reader.relations(iri)
+    every = _relation_rows(reader, iri)
     rows = every
     if filters.type_slug:
         rows = [r for r in rows if r.type.iri.rsplit("/", 1)[-1] == filters.type_slug]
@@ -708,6 +710,28 @@ def relations(reader: Pages, iri: str, lang: str, filters: RelationFilters, pagi
         })
     table.rows = built
     return table
+
+
+_RELATIONS_KEPT = 64  # organisations whose relation rows are kept: paging, sorting and CSV reuse them
+_relation_cache: OrderedDict[tuple[int, str, str], list[pages.RelationRow]] = OrderedDict()
+_relation_lock = threading.Lock()
+
+
+def _relation_rows(reader: Pages, iri: str) -> list[pages.RelationRow]:
+    """The organisation's relations as its page lists them (Pages.relations), kept for the last
+    _RELATIONS_KEPT organisations of a snapshot: the next page, another sort or the CSV of the same
+    organisation is list work, not the relations query again (BZK: 1,104 rows)."""
+    key = (id(reader.snapshot), reader.snapshot.key, iri)
+    with _relation_lock:
+        if key in _relation_cache:
+            _relation_cache.move_to_end(key)
+            return _relation_cache[key]
+    rows = reader.relations(iri)
+    with _relation_lock:
+        _relation_cache[key] = rows
+        while len(_relation_cache) > _RELATIONS_KEPT:
+            _relation_cache.popitem(last=False)
+    return rows
 
 
 def _relation_details(reader: Pages, nodes: list[str]) -> dict[str, tuple[list[Link], list[Link]]]:
