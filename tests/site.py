@@ -48,8 +48,9 @@ class Site:
         return pages.Snapshot(store, key=name, base_iri=BASE, withdrawn=service.withdrawn_graphs(store))
 
 
-def start_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token: bool = False) -> Site:
-    """Copy the bundled store, load the hostile case and add a token if asked, start the server."""
+def prepare_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token: bool = False) -> tuple[Path, str]:
+    """Copy the bundled store to target/var, load the hostile case and add a token if asked;
+    (the data directory, the token's secret or "")."""
     data_dir = target / "var"
     backend.copy_data_dir(bundled_data_dir, data_dir)
     cli = Cli(data_dir)
@@ -61,6 +62,12 @@ def start_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token
         result = cli("token", "add", "steward")
         assert result.exit_code == 0, result.output
         secret = result.stdout.strip()
+    return data_dir, secret
+
+
+def start_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token: bool = False) -> Site:
+    """Copy the bundled store, load the hostile case and add a token if asked, start the server."""
+    data_dir, secret = prepare_site(bundled_data_dir, target, xss=xss, token=token)
     return Site(Server(data_dir), data_dir, secret)
 
 

@@ -1,6 +1,7 @@
-"""The browsing UI over HTTP: every page answers with the structure it promises (checked on the
-parsed HTML), the filters and search work, both languages, a CSP on every page, and a case titled
-<script>alert(1)</script> shows as text."""
+"""The browsing UI: every page answers with the structure it promises (checked on the parsed HTML),
+the filters and search work, both languages, a CSP on every page, and a case titled
+<script>alert(1)</script> shows as text. Through Flask's test client on the app `driehoek serve` runs
+(tests/fixtures_shared.py): these are page tests, not tests of the HTTP server (test_server.py)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
-from .site import XSS_IRI, Element, Site, headings_in_order, parse_html, start_site
+from .fixtures_shared import InProcessSite, Reply
+from .site import XSS_IRI, Element, headings_in_order, parse_html, prepare_site
 
 PAGES = ["/", "/organisations", "/cases", "/criteria", "/themes", "/events", "/monitor", "/search?q=uwv",
          "/org/zb000117", "/doc/case/digid", "/def", "/sparql", "/doc/theme/digitalisering"]
 
 
 @pytest.fixture(scope="module")
-def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server on the bundled data plus one hostile case, loaded with `load --trusted`."""
-    running = start_site(bundled_data_dir, tmp_path_factory.mktemp("browse"), xss=True)
+def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessSite]:
+    """The app on the bundled data plus one hostile case, loaded with `load --trusted`."""
+    data_dir, _ = prepare_site(bundled_data_dir, tmp_path_factory.mktemp("browse"), xss=True)
+    running = InProcessSite(data_dir)
     yield running
-    running.server.stop()
+    running.close()
 
 
-def page(site: Site, path: str, lang: str = "nl") -> Element:
+def page(site: InProcessSite, path: str, lang: str = "nl") -> Element:
     response = fetch(site, path, lang)
     assert response.status_code == 200, response.text[:1000]
     return parse_html(response.text)
 
 
-def fetch(site: Site, path: str, lang: str = "nl") -> requests.Response:
-    return requests.get(site.url + path, headers={"Accept": "text/html", "Accept-Language": lang}, timeout=30)
+def fetch(site: InProcessSite, path: str, lang: str = "nl") -> Reply:
+    return site.get(path, headers={"Accept": "text/html", "Accept-Language": lang})
 
 
 def rows(document: Element, table_class: str | None = None) -> list[Element]:
@@ -46,7 +48,7 @@ def hrefs(element: Element) -> set[str]:
 # -- every page: landmarks, headings, CSP, language ------------------------------------------------
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_has_landmarks_headings_and_a_csp(site: Site, path: str) -> None:
+def test_every_page_has_landmarks_headings_and_a_csp(site: InProcessSite, path: str) -> None:
     response = fetch(site, path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -73,7 +75,7 @@ def test_every_page_has_landmarks_headings_and_a_csp(site: Site, path: str) -> N
 
 
 @pytest.mark.parametrize("path", ["/", "/organisations", "/org/zb000117", "/doc/case/digid", "/cases"])
-def test_english_too(site: Site, path: str) -> None:
+def test_english_too(site: InProcessSite, path: str) -> None:
     english = page(site, path + ("&" if "?" in path else "?") + "lang=en")
     assert english.find("html").attrs["lang"] == "en"
     switch = english.find("p", class_="langswitch").find("a")
@@ -83,15 +85,15 @@ def test_english_too(site: Site, path: str) -> None:
     assert english.find("nav").find("a", href="/organisations").text() == "Organisations"
 
 
-def test_the_language_choice_is_remembered(site: Site) -> None:
-    session = requests.Session()
-    first = session.get(site.url + "/?lang=en", headers={"Accept": "text/html", "Accept-Language": "nl"}, timeout=30)
+def test_the_language_choice_is_remembered(site: InProcessSite) -> None:
+    session = site.session()
+    first = session.get("/?lang=en", headers={"Accept": "text/html", "Accept-Language": "nl"})
     assert parse_html(first.text).find("html").attrs["lang"] == "en"
-    later = session.get(site.url + "/cases", headers={"Accept": "text/html", "Accept-Language": "nl"}, timeout=30)
+    later = session.get("/cases", headers={"Accept": "text/html", "Accept-Language": "nl"})
     assert parse_html(later.text).find("html").attrs["lang"] == "en"
 
 
-def test_labels_fall_back_to_the_other_language(site: Site) -> None:
+def test_labels_fall_back_to_the_other_language(site: InProcessSite) -> None:
     # organisations from the register have Dutch names only: the English page shows them, marked Dutch
     english = page(site, "/org/zb000117?lang=en")
     title = english.find("h1")
@@ -101,7 +103,7 @@ def test_labels_fall_back_to_the_other_language(site: Site) -> None:
 
 # -- home -------------------------------------------------------------------------------------------------
 
-def test_home_says_what_it_is_and_counts(site: Site) -> None:
+def test_home_says_what_it_is_and_counts(site: InProcessSite) -> None:
     home = page(site, "/?lang=en")
     assert home.find("h1").text() == "driehoek"
     counts = {li.find("strong").text(): li.text() for li in home.find("ul", class_="counts").find_all("li")}
@@ -114,7 +116,7 @@ def test_home_says_what_it_is_and_counts(site: Site) -> None:
 
 # -- organisations: listing, filters, paging ----------------------------------------------------------------
 
-def test_organisations_are_listed_fifty_to_a_page(site: Site) -> None:
+def test_organisations_are_listed_fifty_to_a_page(site: InProcessSite) -> None:
     listing = page(site, "/organisations")
     assert len(rows(listing, "organisations")) == 50
     pager = listing.find("nav", class_="pager")
@@ -124,7 +126,7 @@ def test_organisations_are_listed_fifty_to_a_page(site: Site) -> None:
     assert first_names.isdisjoint({r.find("th").text() for r in rows(second, "organisations")})
 
 
-def test_filter_by_type_and_corner(site: Site) -> None:
+def test_filter_by_type_and_corner(site: InProcessSite) -> None:
     listing = page(site, "/organisations?type=zbo&corner=toezicht&lang=en")
     found = rows(listing, "organisations")
     assert found
@@ -138,7 +140,7 @@ def test_filter_by_type_and_corner(site: Site) -> None:
     assert select.find("option", value="zbo").attrs.get("selected") is not None
 
 
-def test_filter_by_ministry(site: Site) -> None:
+def test_filter_by_ministry(site: InProcessSite) -> None:
     listing = page(site, "/organisations?ministry=mnre1073")  # Sociale Zaken en Werkgelegenheid
     links = hrefs(listing.find("table", class_="organisations"))
     assert "/org/zb000117" in links  # UWV is accountable to SZW
@@ -146,27 +148,27 @@ def test_filter_by_ministry(site: Site) -> None:
     assert "/org/zb000209" not in links  # the CBR is not
 
 
-def test_search_in_the_listing(site: Site) -> None:
+def test_search_in_the_listing(site: InProcessSite) -> None:
     listing = page(site, "/organisations?q=uwv")
     found = rows(listing, "organisations")
     assert [r.find("th").find("a").attrs["href"] for r in found] == ["/org/zb000117"]
 
 
 @pytest.mark.parametrize("query", ["type=spaceship", "corner=nowhere", "ministry=zz"])
-def test_unknown_filters_are_400_not_500(site: Site, query: str) -> None:
+def test_unknown_filters_are_400_not_500(site: InProcessSite, query: str) -> None:
     response = fetch(site, "/organisations?" + query)
     assert response.status_code == 400
     assert parse_html(response.text).find("h1").text() == "400"
 
 
-def test_odd_page_numbers_do_not_fail(site: Site) -> None:
+def test_odd_page_numbers_do_not_fail(site: InProcessSite) -> None:
     for value in ("abc", "-3", "999999"):
         assert fetch(site, "/organisations?page=" + value).status_code == 200
 
 
 # -- the organisation page -------------------------------------------------------------------------------
 
-def test_organisation_page_has_the_triangle(site: Site) -> None:
+def test_organisation_page_has_the_triangle(site: InProcessSite) -> None:
     uwv = page(site, "/org/zb000117?lang=en")
     svg = uwv.find("svg", class_="triangle")
     assert svg.attrs["aria-labelledby"] == "tri-title" and svg.attrs["aria-describedby"] == "tri-desc"
@@ -188,7 +190,7 @@ def test_organisation_page_has_the_triangle(site: Site) -> None:
     assert {"/doc/case/now-regeling", "/doc/case/digid"} <= hrefs(uwv)
 
 
-def test_a_large_organisation_is_summed_up(site: Site) -> None:
+def test_a_large_organisation_is_summed_up(site: InProcessSite) -> None:
     bzk = page(site, "/org/mnre1034")
     boxes = bzk.find("svg", class_="triangle").find_all("a")
     assert len(boxes) <= 15
@@ -200,7 +202,7 @@ def test_a_large_organisation_is_summed_up(site: Site) -> None:
 
 # -- the case page ----------------------------------------------------------------------------------------
 
-def test_case_page_has_the_chart_and_the_table(site: Site) -> None:
+def test_case_page_has_the_chart_and_the_table(site: InProcessSite) -> None:
     digid = page(site, "/doc/case/digid?lang=en")
     chart = digid.find("svg", class_="chart")
     assert chart.attrs["role"] == "img"
@@ -215,7 +217,7 @@ def test_case_page_has_the_chart_and_the_table(site: Site) -> None:
 
 # -- the other listings -------------------------------------------------------------------------------------
 
-def test_cases_listing(site: Site) -> None:
+def test_cases_listing(site: InProcessSite) -> None:
     cases = page(site, "/cases?lang=en")
     found = rows(cases, "cases")
     assert len(found) == 13  # twelve bundled and the hostile one
@@ -223,7 +225,7 @@ def test_cases_listing(site: Site) -> None:
     assert [c.find("span", class_="rank").text() for c in digid.find_all("td", class_="num")] == ["5", "4", "5", "4"]
 
 
-def test_criteria_themes_events_monitor(site: Site) -> None:
+def test_criteria_themes_events_monitor(site: InProcessSite) -> None:
     criteria = page(site, "/criteria?lang=en")
     sections = criteria.find_all("section", class_="criterion")
     assert [s.find("h2").text() for s in sections] == [
@@ -238,7 +240,7 @@ def test_criteria_themes_events_monitor(site: Site) -> None:
     assert {"/monitor/2023", "/monitor/2024", "/doc/monitor/staat-van-de-uitvoering-2023"} <= hrefs(monitor)
 
 
-def test_search_finds_uwv_cases_themes_and_meetings(site: Site) -> None:
+def test_search_finds_uwv_cases_themes_and_meetings(site: InProcessSite) -> None:
     results = page(site, "/search?q=UWV")
     assert "/org/zb000117" in hrefs(results.find("section", class_="results"))
     digi = page(site, "/search?q=digi")
@@ -254,7 +256,7 @@ def test_search_finds_uwv_cases_themes_and_meetings(site: Site) -> None:
 
 @pytest.mark.parametrize("path", ["/doc/case/xss-test", "/cases", "/search?q=script", "/org/zb000117",
                                   "/doc/theme/digitalisering", "/doc/case/xss-test?lang=en"])
-def test_a_script_title_is_text(site: Site, path: str) -> None:
+def test_a_script_title_is_text(site: InProcessSite, path: str) -> None:
     response = fetch(site, path)
     assert "<script>alert" not in response.text
     assert "<img src=x" not in response.text and "<svg onload" not in response.text
@@ -266,7 +268,7 @@ def test_a_script_title_is_text(site: Site, path: str) -> None:
     assert "<script>alert(1)</script>" in texts
 
 
-def test_the_hostile_case_page_is_whole(site: Site) -> None:
+def test_the_hostile_case_page_is_whole(site: InProcessSite) -> None:
     document = page(site, "/doc/case/xss-test")
     assert document.find("h1").text() == "<script>alert(1)</script>"
     assert "<img src=x onerror=alert(2)>" in document.find("div", class_="description").text()
@@ -275,9 +277,9 @@ def test_the_hostile_case_page_is_whole(site: Site) -> None:
     assert XSS_IRI in document.find("p", class_="iri").text()
 
 
-def test_a_url_no_route_knows_is_the_sites_404(site: Site) -> None:
+def test_a_url_no_route_knows_is_the_sites_404(site: InProcessSite) -> None:
     response = fetch(site, "/no/such/page")
     assert response.status_code == 404
     assert parse_html(response.text).find("h1").text() == "Niet gevonden"
-    programs = requests.get(site.url + "/no/such/page", headers={"Accept": "application/json"}, timeout=30)
+    programs = site.get("/no/such/page", headers={"Accept": "application/json"})
     assert programs.status_code == 404 and programs.json()["error"] == "not_found"

@@ -16,13 +16,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-import requests
 
 from driehoek.config import Settings
 from driehoek.service import Driehoek
 from driehoek.report import FIGURES, KEY_FIGURES, pdf_available
 
-from .conftest import BASE, Cli, Server
+from .conftest import BASE, Cli
+from .fixtures_shared import InProcessSite, shared_site
 
 YEAR = 2024
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -276,8 +276,15 @@ def test_the_cli_writes_html_json_and_csv(bundled: Settings, written: Path) -> N
     assert not written.with_suffix(".txt").exists()
 
 
-def test_the_web_serves_the_report(server: Server) -> None:
-    page_nl = requests.get(f"{server.url}/monitor/{YEAR}", headers={"Accept-Language": "nl"}, timeout=30)
+@pytest.fixture(scope="module")
+def web(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessSite]:
+    """The app `driehoek serve` runs, through Flask's test client, on a copy of the bundled store
+    (the report's views only read; the HTTP server itself is test_server.py's)."""
+    yield from shared_site(bundled_data_dir, tmp_path_factory, "report-web")
+
+
+def test_the_web_serves_the_report(web: InProcessSite) -> None:
+    page_nl = web.get(f"/monitor/{YEAR}", headers={"Accept-Language": "nl"})
     assert page_nl.status_code == 200
     assert page_nl.headers["Content-Type"].startswith("text/html")
     assert "Accept" in page_nl.headers["Vary"]
@@ -289,7 +296,7 @@ def test_the_web_serves_the_report(server: Server) -> None:
     assert not html.find_all("style")
     sheets = [link.attrs["href"] for link in html.find_all("link", rel="stylesheet")]
     assert "/monitor/report.css" in sheets
-    css = requests.get(f"{server.url}/monitor/report.css", timeout=30)
+    css = web.get("/monitor/report.css")
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert "@media print" in css.text
     queries = {a.attrs["href"] for a in html.find_all("a", **{"class": "query"})}
@@ -299,30 +306,30 @@ def test_the_web_serves_the_report(server: Server) -> None:
     assert any(h.startswith("/org/") for h in hrefs)
     assert f"/monitor/{YEAR}.pdf?lang=nl" in hrefs
 
-    page_en = requests.get(f"{server.url}/monitor/{YEAR}?lang=en", timeout=30)
+    page_en = web.get(f"/monitor/{YEAR}?lang=en")
     assert Page(page_en.text).find("html").attrs["lang"] == "en"
     assert TITLES["en"] in Page(page_en.text).find("h1").text
 
-    as_json = requests.get(f"{server.url}/monitor/{YEAR}.json", timeout=30)
+    as_json = web.get(f"/monitor/{YEAR}.json")
     assert as_json.status_code == 200
     assert as_json.headers["Content-Type"].startswith("application/json")
     data = as_json.json()
     assert data["year"] == YEAR
     assert [f["query"] for f in data["figures"]] == [s.query for s in FIGURES]
-    negotiated = requests.get(f"{server.url}/monitor/{YEAR}", headers={"Accept": "application/json"}, timeout=30)
+    negotiated = web.get(f"/monitor/{YEAR}", headers={"Accept": "application/json"})
     assert negotiated.json()["figures"] == data["figures"]
 
-    as_csv = requests.get(f"{server.url}/monitor/{YEAR}.csv", timeout=30)
+    as_csv = web.get(f"/monitor/{YEAR}.csv")
     assert as_csv.status_code == 200
     assert as_csv.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == sum(len(f["rows"]) * len(f["columns"]) for f in data["figures"])
 
     for url in (f"/monitor/1901", f"/monitor/1901.json", f"/monitor/1901.csv"):
-        missing = requests.get(server.url + url, timeout=30)
+        missing = web.get(url)
         assert missing.status_code == 404, url
         assert missing.json()["error"] == "not_found"
-    assert requests.get(f"{server.url}/monitor/{YEAR}", headers={"Accept": "image/png"}, timeout=30).status_code == 406
+    assert web.get(f"/monitor/{YEAR}", headers={"Accept": "image/png"}).status_code == 406
 
 
 # -- PDF ------------------------------------------------------------------------------------------
@@ -379,12 +386,12 @@ def test_the_pdf_has_the_title_and_a_chart(bundled: Settings, tmp_path: Path, la
 
 
 @pytest.mark.slow
-def test_the_web_serves_a_pdf(server: Server, tmp_path: Path) -> None:
+def test_the_web_serves_a_pdf(web: InProcessSite, tmp_path: Path) -> None:
     _poppler()
-    response = requests.get(f"{server.url}/monitor/{YEAR}.pdf?lang=en", timeout=120)
+    response = web.get(f"/monitor/{YEAR}.pdf?lang=en")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     pdf = tmp_path / "web.pdf"
     pdf.write_bytes(response.content)
     assert TITLES["en"] in " ".join(_page_texts(pdf)[0].split())
-    assert requests.get(f"{server.url}/monitor/1901.pdf", timeout=30).status_code == 404
+    assert web.get("/monitor/1901.pdf").status_code == 404

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 import requests
 
 from .conftest import Server
+from .fixtures_shared import shared_server
+
+
+@pytest.fixture(scope="module")
+def server(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server on a copy of the bundled store for this module: its tests only read."""
+    yield from shared_server(bundled_data_dir, tmp_path_factory, "server")
 
 
 def test_health_reports_the_triple_count(server: Server) -> None:

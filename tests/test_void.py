@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pyoxigraph as ox
+import pytest
 import requests
 
 from .conftest import Server
+from .fixtures_shared import shared_server
 
 VOID = "http://rdfs.org/ns/void#"
 BASE = "https://w3id.org/driehoek/"
+
+
+@pytest.fixture(scope="module")
+def server(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server on a copy of the bundled store for this module: its tests only read. Over real
+    HTTP: the description names the endpoint and the dump by the server's own address, and the dump
+    streams."""
+    yield from shared_server(bundled_data_dir, tmp_path_factory, "void")
 
 
 def test_void_describes_the_dataset_with_its_endpoint_and_dump(server: Server) -> None:
