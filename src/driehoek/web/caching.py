@@ -20,7 +20,7 @@ from .i18n import current_language
 CACHED_ENDPOINTS = frozenset({
     "browse.home", "browse.organisations", "browse.cases", "browse.criteria", "browse.themes", "browse.events",
     "browse.monitor", "browse.search", "named_queries.index", "named_queries.show",
-    "browse.patterns_page", "browse.patterns_data",
+    "browse.patterns_page", "browse.patterns_data", "browse.organisation_relations",
 })
 
 

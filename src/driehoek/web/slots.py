@@ -40,7 +40,7 @@ WAIT = 2.0  # seconds a request may wait for a slot: a burst of page requests qu
 RETRY_AFTER = 2  # seconds a refused client is asked to wait
 COUNTED = frozenset({
     "browse.home", "browse.organisations", "browse.cases", "browse.criteria", "browse.themes", "browse.events",
-    "browse.monitor", "browse.search", "browse.patterns_page", "browse.patterns_data",
+    "browse.monitor", "browse.search", "browse.patterns_page", "browse.patterns_data", "browse.organisation_relations",
     "resources.document", "resources.organisation", "resources.concept", "resources.vocabulary",
     "named_queries.show",
     "report.page", "report.as_json", "report.as_csv", "report.as_pdf",
