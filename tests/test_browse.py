@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from driehoek import pages
+
 from .fixtures_shared import InProcessSite, Reply
 from .site import XSS_IRI, Element, headings_in_order, parse_html, prepare_site
 
@@ -197,7 +199,10 @@ def test_a_large_organisation_is_summed_up(site: InProcessSite) -> None:
     # the "+N" box leads to the table that holds every relation, not to the 300 shown here
     assert any(a.attrs["href"] == "/org/mnre1034/relations" for a in boxes)
     caption = bzk.find("section", id="relations").find("caption").text()
-    assert "de eerste 300 van" in caption
+    assert f"de eerste {pages.RELATIONS_SHOWN} van" in caption
+    # and the table's caption leads to all of them, paged
+    assert bzk.find("section", id="relations").find("a", class_="all-relations").attrs["href"] == \
+        "/org/mnre1034/relations"
 
 
 # -- the case page ----------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 CORNERS = ("politiek-en-beleid", "uitvoering", "toezicht")
 PAGE_SIZE = 50
-RELATIONS_SHOWN = 300  # rows of an organisation's relations table; the rest is one SPARQL query away
+RELATIONS_SHOWN = 40  # rows of an organisation's relations table; all of them: /org/{code}/relations (paged)
 INCOMING_SHOWN = 100  # links to a resource shown on its generic page
 SEARCH_KINDS = ("organisation", "case", "theme", "event")
 
