@@ -76,9 +76,28 @@ def _helpers() -> dict[str, Any]:
         grouped = f"{value:,}"
         return grouped.replace(",", ".") if lang == "nl" else grouped
 
+    def sparql_behind() -> str | None:
+        """The editor with the named query behind a list page (None for pages without one)."""
+        name = SPARQL_BEHIND.get(request.endpoint or "")
+        if name is None:
+            return None
+        from .named_queries import editor_link
+
+        return editor_link(queries.get(name), {"lang": lang})
+
     return {"chosen": chosen, "date_text": date_text, "url_with": url_with, "languages": LANGUAGES,
             "number": number, "wrap": lambda text, width: textwrap.wrap(text, width),
-            "role_labels": pages.ROLE_LABELS, "named_examples": lambda: named_examples(lang)}
+            "role_labels": pages.ROLE_LABELS, "named_examples": lambda: named_examples(lang),
+            "sparql_behind": sparql_behind}
+
+
+# The named query behind each list page ("the SPARQL behind this page", issue 16.1); the resource
+# pages pass their own (web/resources.render_resource).
+SPARQL_BEHIND = {
+    "browse.organisations": "organisations-by-corner-and-type", "browse.cases": "case-ratings-side-by-side",
+    "browse.criteria": "cases-by-criterion-and-rating", "browse.themes": "cases-per-theme",
+    "browse.events": "meetings-and-cases", "browse.monitor": "monitor-editions",
+}
 
 
 def named_examples(lang: str) -> list[dict[str, str]]:

@@ -288,6 +288,7 @@ def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
     cited = next((r for r in releases if r.version == viewing), None) if viewing else (releases[0] if releases else None)
     common["citation"] = {"iri": iri, "path": path, "viewing": viewing, "release": cited}
     kind = reader.kind(iri)
+    common["sparql_link"] = sparql_behind(kind, iri)
     if kind == "organisation":
         return render_template("organisation.html", org=reader.organisation(iri, on=day_asked()),
                                party_labels=pages.PARTY_LABELS, **common)
@@ -309,6 +310,19 @@ def day_asked() -> str | None:
     if day.isoformat() != value:  # fromisoformat also takes 20130401 and week dates
         raise BadRequest(f"on={value!r} is not a date: give YYYY-MM-DD, e.g. ?on=2013-04-01")
     return value
+
+
+def sparql_behind(kind: str | None, iri: str) -> str:
+    """The editor with the query behind a resource page: an organisation's relations both ways (the
+    named query triangle-of-organisation), else the resource's description (DESCRIBE)."""
+    import urllib.parse
+
+    from .. import queries
+    from .named_queries import editor_link
+
+    if kind == "organisation":
+        return editor_link(queries.get("triangle-of-organisation"), {"org": iri, "lang": current_language()})
+    return "/sparql?" + urllib.parse.urlencode({"query": f"DESCRIBE <{iri}>"})
 
 
 def gone(tombstone: pages.Tombstone) -> Gone:
