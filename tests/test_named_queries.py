@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import urllib.parse
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,6 +25,7 @@ from driehoek.service import Driehoek
 
 from . import backend
 from .conftest import ROOT, Cli, Server
+from .test_patterns import recount
 
 TOOI = "https://identifier.overheid.nl/tooi/id/"
 UWV = TOOI + "zbo/zb000117"
@@ -40,6 +43,12 @@ RT = DEF + "relation-type/"
 OT = DEF + "organisation-type/"
 CASE = ID + "case/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+DH = "https://w3id.org/driehoek/def#"
+PUBLISHED = DEF + "case-status/published"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCTERMS = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 Rows = list[dict[str, str]]
 
@@ -94,6 +103,56 @@ def one(rows: Rows, **where: str) -> dict[str, str]:
     return found[0]
 
 
+# -- expected values: counted from the data files themselves, not through the store the queries read ----
+
+@functools.cache
+def curated() -> ox.Store:
+    """The ontology and its schemes, every case file and the supervision lines, each file parsed on its own
+    into a graph of its own: what the files state, from which the checks below count what to expect."""
+    store = ox.Store()
+    for path in [ROOT / "ontology" / "driehoek.ttl", *sorted((ROOT / "ontology" / "schemes").glob("*.ttl")),
+                 *sorted((ROOT / "data" / "cases").glob("*.ttl")), ROOT / "data" / "relations" / "supervision.ttl"]:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE,
+                   to_graph=ox.NamedNode("urn:x-test:" + path.relative_to(ROOT).as_posix()))
+    return store
+
+
+def objects(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> list[ox.Term]:
+    """The distinct objects of subject and predicate in the curated files."""
+    return list({str(q.object): q.object
+                 for q in curated().quads_for_pattern(subject, ox.NamedNode(predicate), None)}.values())
+
+
+def subjects(predicate: str, value: str) -> list[ox.NamedNode | ox.BlankNode]:
+    """The distinct subjects with this predicate and IRI value in the curated files."""
+    return list({str(q.subject): q.subject
+                 for q in curated().quads_for_pattern(None, ox.NamedNode(predicate), ox.NamedNode(value))}.values())
+
+
+def text(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> str:
+    """The one value of subject and predicate."""
+    [value] = objects(subject, predicate)
+    return value.value
+
+
+def curated_cases(status: str = PUBLISHED) -> list[ox.NamedNode | ox.BlankNode]:
+    """The cases of the case files with this status."""
+    return [case for case in subjects(RDF_TYPE, DH + "Case") if text(case, DH + "status") == status]
+
+
+def latest_ranks(case: ox.NamedNode | ox.BlankNode) -> dict[str, int]:
+    """Per criterion, the rank of the latest assessment (by dcterms:date; undated ones count as earliest;
+    several on the latest day: the highest rank), as /cases scores a case."""
+    latest: dict[str, tuple[str, int]] = {}
+    for assessment in objects(case, DH + "hasAssessment"):
+        criterion = text(assessment, DH + "criterion")
+        rank = int(text(ox.NamedNode(text(assessment, DH + "rating")), DH + "rank"))
+        when = max((d.value for d in objects(assessment, DCTERMS + "date")), default="")
+        if criterion not in latest or (when, rank) > latest[criterion]:
+            latest[criterion] = (when, rank)
+    return {criterion: rank for criterion, (_when, rank) in latest.items()}
+
+
 # -- what each query must answer on the bundled data -----------------------------------------------------
 
 def triangle_of_uwv(rows: Rows) -> None:
@@ -142,18 +201,34 @@ def implementers_without_supervisor(rows: Rows) -> None:
 def supervisors_of_uwv_2024(rows: Rows) -> None:
     assert set(column(rows, "supervisor")) == {REKENKAMER, AP, OMBUDSMAN, ARBEIDSINSPECTIE}
     assert one(rows, supervisor=AP)["since"] == "2018-05-25"
-    assert one(rows, supervisor=REKENKAMER)["inForceSince"] == "vóór de registratie"
+    # data/relations/supervision.ttl dates this line by its rule 3, the later of the two organisations' start
+    # dates in the register: UWV's roo_start_datum 2002-01-01 (the Algemene Rekenkamer's record has none)
+    rekenkamer = one(rows, supervisor=REKENKAMER)
+    assert (rekenkamer["inForceSince"], rekenkamer["status"]) == ("2002-01-01", DEF + "epistemic-status/interpreted")
     assert "https://wetten.overheid.nl/BWBR0013060" in one(rows, supervisor=ARBEIDSINSPECTIE)["legalBases"]
 
 
 def supervisors_of_uwv_2010(rows: Rows) -> None:
-    # the Arbeidsinspectie (as Inspectie SZW) from 2012, the AP's line under the GDPR from 2018
+    # the Arbeidsinspectie (as Inspectie SZW) from 2012, the AP's line under the GDPR from 2018; the two
+    # others from UWV's start in the register (2002-01-01, supervision.ttl's rule 3: interpreted)
     assert set(column(rows, "supervisor")) == {REKENKAMER, OMBUDSMAN}
-    assert set(column(rows, "inForceSince")) == {"before the record"}
+    assert set(column(rows, "inForceSince")) == {"2002-01-01"}
+    assert set(column(rows, "status")) == {DEF + "epistemic-status/interpreted"}
 
 
 def supervisors(rows: Rows) -> None:
-    assert rows[0]["supervisor"] == REKENKAMER and rows[0]["organisations"] == "18"
+    # every supervision line is in data/relations/supervision.ttl: count its qualified relations
+    supervised: dict[str, set[str]] = defaultdict(set)
+    dated: dict[str, set[str]] = defaultdict(set)
+    for relation in subjects(DH + "relationType", RT + "supervises"):
+        supervisor = text(relation, DH + "from")
+        supervised[supervisor].add(text(relation, DH + "to"))
+        if objects(relation, SCHEMA + "startDate"):
+            dated[supervisor].add(relation.value)
+    assert len(rows) == len(set(column(rows, "supervisor")))  # one row each
+    assert {r["supervisor"]: int(r["organisations"]) for r in rows} == {s: len(t) for s, t in supervised.items()}
+    assert {r["supervisor"]: int(r["withStartDate"]) for r in rows} == {s: len(dated[s]) for s in supervised}
+    assert rows[0]["supervisor"] == REKENKAMER  # the most organisations
     assert one(rows, supervisor=ARBEIDSINSPECTIE)["organisations"] == "2"  # UWV and SVB
     counts = [int(n) for n in column(rows, "organisations")]
     assert counts == sorted(counts, reverse=True)
@@ -161,10 +236,16 @@ def supervisors(rows: Rows) -> None:
 
 
 def ratings_of_published_cases(rows: Rows) -> None:
-    assert sum(int(n) for n in column(rows, "cases")) == 11 * 4  # 11 published cases, 4 criteria each
-    for notation in "1234":
-        assert sum(int(r["cases"]) for r in rows if r["notation"] == notation) == 11
-    assert one(rows, notation="4", rating=DEF + "rating/precarious-success")["cases"] == "2"
+    # from the case files: per criterion and rating, the published cases with such an assessment (a second
+    # rater who gives the case another rating counts it under that rating too)
+    published = curated_cases()
+    expected = Counter((text(ox.NamedNode(criterion), SKOS + "notation"), rating)
+                       for case in published
+                       for criterion, rating in {(text(a, DH + "criterion"), text(a, DH + "rating"))
+                                                 for a in objects(case, DH + "hasAssessment")})
+    assert {(r["notation"], r["rating"]): int(r["cases"]) for r in rows} == expected
+    for notation in "1234":  # every published case is rated on every criterion
+        assert sum(int(r["cases"]) for r in rows if r["notation"] == notation) >= len(published) > 0
     assert set(column(rows, "status")) == {DEF + "case-status/published"}
 
 
@@ -173,16 +254,34 @@ def ratings_of_draft_cases(rows: Rows) -> None:
 
 
 def cases_per_theme(rows: Rows) -> None:
-    assert len(rows) == 12  # every theme of the scheme, also those without a case
-    assert one(rows, theme=ID + "theme/samenwerking-in-de-keten")["cases"] == "6"
-    assert one(rows, theme=ID + "theme/mobiliteit")["cases"] == "0"
-    assert "Ruimte voor de Rivier" in one(rows, theme=ID + "theme/water-en-klimaat")["titles"].split("; ")
+    # from the case files: per theme of the scheme, the cases with the status asked for and their titles
+    [status] = set(column(rows, "status"))
+    themes = {t.value for t in subjects(SKOS + "inScheme", DEF + "theme")}
+    titles: dict[str, set[str]] = {theme: set() for theme in themes}
+    for case in curated_cases(status):
+        [title] = [t.value for t in objects(case, DCTERMS + "title") if t.language == "nl"]
+        for theme in objects(case, DCTERMS + "subject"):
+            titles[theme.value].add(title)
+    assert len(rows) == len(themes) == 12  # every theme of the scheme, also those without a case
+    assert {r["theme"]: int(r["cases"]) for r in rows} == {theme: len(t) for theme, t in titles.items()}
+    assert {r["theme"]: set(filter(None, r.get("titles", "").split("; "))) for r in rows} == titles
+    if status == PUBLISHED:
+        assert "Ruimte voor de Rivier" in one(rows, theme=ID + "theme/water-en-klimaat")["titles"].split("; ")
 
 
 def organisations_in_most_cases(rows: Rows) -> None:
-    assert rows[0]["organisation"] == BELASTINGDIENST and rows[0]["cases"] == "4"
+    # from the case files: per organisation, the published cases it has an involvement in
+    involved: dict[str, set[str]] = defaultdict(set)
+    for case in curated_cases():
+        for involvement in objects(case, DH + "involvement"):
+            involved[text(involvement, DH + "organisation")].add(case.value)
+    assert {r["organisation"]: int(r["cases"]) for r in rows} == {o: len(c) for o, c in involved.items()}
+    counts = [int(n) for n in column(rows, "cases")]
+    assert counts == sorted(counts, reverse=True)
+    assert rows[0]["organisation"] == SZW  # policy owner of AOW, NOW, Tozo, toeslagen, UWV's backlog, debts
     uwv = one(rows, organisation=UWV)
-    assert uwv["cases"] == "2" and "hoofduitvoerder" in uwv["roles"].split(", ")
+    assert uwv["cases"] == str(len(involved[UWV])) and "hoofduitvoerder" in uwv["roles"].split(", ")
+    assert "partner" in one(rows, organisation=BELASTINGDIENST)["roles"].split(", ")
 
 
 def relations_changed_since_2022(rows: Rows) -> None:
@@ -205,7 +304,8 @@ def relations_started_since_march_2026(rows: Rows) -> None:
 def founded_and_dissolved_2024(rows: Rows) -> None:
     lnv = one(rows, organisation=TOOI + "ministerie/hv_33909618")
     assert (lnv["date"], lnv["event"]) == ("2024-07-01", "opgeheven")
-    assert lnv["successors"] == "Landbouw, Visserij, Voedselzekerheid en Natuur"
+    # the register's record of LNV names LVVN as its successor (see also the xfail test below)
+    assert "Landbouw, Visserij, Voedselzekerheid en Natuur" in lnv["successors"].split("; ")
     assert all(d.startswith("2024-") for d in column(rows, "date"))
     assert set(column(rows, "event")) == {"opgericht", "opgeheven"}
 
@@ -219,7 +319,14 @@ def ministries_and_their_bodies(rows: Rows) -> None:
 
 
 def case_ratings_side_by_side(rows: Rows) -> None:
-    assert len(rows) == 12 and len(set(column(rows, "case"))) == 12  # one row per case
+    # from the case files: every case, scored as /cases scores it (the latest rank on each criterion), so
+    # that a second rater does not raise a score: NOW's four ratings 4 + 4 + 4 + 3, not plus the Court of Audit's
+    cases = subjects(RDF_TYPE, DH + "Case")
+    assert len(rows) == len(set(column(rows, "case"))) == len(cases)  # one row per case
+    expected = {case.value: sum(latest_ranks(case).values()) for case in cases}
+    assert {r["case"]: int(r["score"]) for r in rows} == expected
+    scores = [int(n) for n in column(rows, "score")]
+    assert scores == sorted(scores, reverse=True) and scores[0] <= 4 * 5
     assert rows[0]["case"] == CASE + "basisregistratie-adressen-en-gebouwen" and rows[0]["score"] == "19"
     now = one(rows, case=CASE + "now-regeling")
     assert (now["contribution"], now["durability"], now["score"]) == (
@@ -263,6 +370,41 @@ def names_of_ienw(rows: Rows) -> None:
     assert "Infrastructuur en Waterstaat" in column(rows, "name")
 
 
+def patterns_by_criterion(rows: Rows) -> None:
+    """Every criterion with every factor, the crisp-set counts recounted in plain Python from the case files
+    (tests/test_patterns.py's recount; that file checks the /patterns page and the view model on them)."""
+    assert len(rows) == 4 * len(subjects(SKOS + "inScheme", DEF + "factor"))
+    counted = ("cases", "highCases", "lowCases", "presentHigh", "presentLow", "absentHigh", "absentLow")
+    assert {(r["criterion"], r["factor"]): tuple(int(r[k]) for k in counted) for r in rows} == \
+        recount(curated())["counts"]
+    assert {int(r["cases"]) for r in rows} == {len(curated_cases())}  # every published case is rated on each
+
+
+def rater_agreement(rows: Rows) -> None:
+    """Every case and criterion, as tests/test_patterns.py's recount finds them in the case files."""
+    numbers = ("raters", "ratings", "minRank", "maxRank", "spread")
+    assert {(r["case"], r["criterion"]): {**{k: int(r[k]) for k in numbers}, "agreement": r["agreement"]}
+            for r in rows} == recount(curated())["agreement"]
+    assert len(rows) == 4 * len(subjects(RDF_TYPE, DH + "Case"))  # the drafts too
+
+
+def rater_agreement_summary(rows: Rows) -> None:
+    [row] = rows
+    summary = recount(curated())["summary"]
+    assert {k: int(row[k]) for k in summary} == summary
+    assert summary["pairs"] == 4 * len(curated_cases()) and summary["multiRated"] > 0
+
+
+def patterns_matrix(rows: Rows) -> None:
+    """One row per published case and factor, with the presence its case file codes (empty: not coded)."""
+    expected = recount(curated())
+    factors = [f.value for f in subjects(SKOS + "inScheme", DEF + "factor")]
+    assert {(r["case"], r["factor"]): r.get("presence", "").removeprefix(DEF + "factor-presence/") for r in rows} == {
+        (case, factor): expected["presence"].get((case, factor), "")
+        for case in expected["published"] for factor in factors}
+    assert len(rows) == len(expected["published"]) * len(factors)
+
+
 def report_year(rows: Rows) -> None:
     """The report's queries (tests/test_report.py checks their figures): real rows for 2024."""
     assert rows and set(column(rows, "year")) == {"2024"}
@@ -291,6 +433,7 @@ CASES = [
     Case("cases-by-criterion-and-rating", ratings_of_published_cases),
     Case("cases-by-criterion-and-rating", ratings_of_draft_cases, {"status": DEF + "case-status/draft"}),
     Case("cases-per-theme", cases_per_theme),
+    Case("cases-per-theme", cases_per_theme, {"status": DEF + "case-status/draft"}),
     Case("organisations-in-most-cases", organisations_in_most_cases),
     Case("relations-changed-over-time", relations_changed_since_2022),
     Case("relations-changed-over-time", relations_started_since_march_2026, {"since": "2026-03-01", "lang": "en"}),
@@ -302,6 +445,10 @@ CASES = [
     Case("organisations-by-corner-and-type", organisations_by_corner_and_type),
     Case("cases-of-organisation", cases_of_uwv),
     Case("names-over-time", names_of_ienw, {"org": TOOI + "ministerie/mnre1130"}),
+    Case("patterns-by-criterion", patterns_by_criterion),
+    Case("patterns-matrix", patterns_matrix),
+    Case("rater-agreement", rater_agreement),
+    Case("rater-agreement-summary", rater_agreement_summary),
     *(Case(name, report_year, {"year": "2024"}) for name in sorted(queries.all_queries())
       if name.startswith("report-")),
 ]
@@ -563,6 +710,20 @@ def test_the_cli_refuses_a_bad_parameter(tmp_path: Path) -> None:
     assert "date" in result.stderr and "Traceback" not in result.output
 
 
+# -- a known error in the register's successions -------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "the register's record of Economische Zaken, Landbouw en Innovatie (hv_17252319, 2010-10-14 to 2012-12-31) "
+    "lists LNV (hv_33909618, 2017-10-26 to 2024-07-01) among its predecessors, and the ROO importer turns that "
+    "into dh:successor: a successor that ended five years before its predecessor began; LNV's own record "
+    "names only LVVN (successor_id: org:min-lvvn)"))
+def test_lnv_dissolved_in_2024_has_lvvn_as_its_only_successor(cli_data: Cli) -> None:
+    rows = cli_rows(cli_data, "organisations-founded-dissolved", {"year": "2024"})
+    assert one(rows, organisation=TOOI + "ministerie/hv_33909618")["successors"] == \
+        "Landbouw, Visserij, Voedselzekerheid en Natuur"
+
+
 # -- withdrawn cases leave the answers -------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -575,9 +736,13 @@ def test_a_withdrawn_case_leaves_the_named_queries(bundled: Settings) -> None:
         assert withdrawn == [bundled.graph_base + "cases/now-regeling"]
         table = queries.run(queries.get("case-ratings-side-by-side"), store, {}, withdrawn=withdrawn)
         cases = {row[table.variables.index("case")].value for row in table.rows}
-        assert len(cases) == 11 and CASE + "now-regeling" not in cases
+        assert cases == {case.value for case in subjects(RDF_TYPE, DH + "Case")} - {CASE + "now-regeling"}
         counts = queries.run(queries.get("cases-by-criterion-and-rating"), store, {}, withdrawn=withdrawn)
-        assert sum(int(row[counts.variables.index("cases")].value) for row in counts.rows) == 10 * 4
+        # each published case other than NOW once per criterion and rating it got (from the case files)
+        expected = sum(len({(text(a, DH + "criterion"), text(a, DH + "rating"))
+                            for a in objects(case, DH + "hasAssessment")})
+                       for case in curated_cases() if case.value != CASE + "now-regeling")
+        assert sum(int(row[counts.variables.index("cases")].value) for row in counts.rows) == expected
     finally:
         service.close()
 
@@ -591,7 +756,11 @@ def test_every_query_file_has_titles_and_descriptions_in_both_languages() -> Non
         named = queries.parse_query_file(path.stem, path.read_text("utf-8"))
         assert named.title and named.title_nl, path.name
         assert named.description and named.description_nl, path.name
-        assert all(p.default for p in named.params), f"{path.name}: every parameter needs a default"
+        # a parameter has a default, or it is an optional filter (the patterns' year, rater-agreement's case)
+        # whose use the description names; test_csv_has_every_row_of_the_json runs every query without any
+        for param in named.params:
+            assert param.default or re.search(rf"\b{param.name}\b", named.description), (
+                f"{path.name}: parameter {param.name} has no default and the description does not say what it does")
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", path.stem), path.name
 
 
