@@ -41,7 +41,9 @@ def _insert(query_url: str, value: str) -> None:
 def test_the_embedded_backend_has_no_store_url(settings: Settings, tmp_path: Path) -> None:
     assert backend.name() == backend.EMBEDDED
     assert settings.store == ""
-    assert backend.env_for(tmp_path / "other") == {"DRIEHOEK_DATA_DIR": str(tmp_path / "other"), "DRIEHOEK_STORE": ""}
+    # the remote settings a test run may carry are cleared for an embedded data directory
+    assert backend.env_for(tmp_path / "other") == {"DRIEHOEK_DATA_DIR": str(tmp_path / "other"), "DRIEHOEK_STORE": "",
+                                                    "DRIEHOEK_STORE_UPDATE": "", "DRIEHOEK_STORE_GRAPH_STORE": ""}
 
 
 @remote

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -58,6 +59,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 CORNERS = ("politiek-en-beleid", "uitvoering", "toezicht")
 PAGE_SIZE = 50
 RELATIONS_SHOWN = 40  # rows of an organisation's relations table; all of them: /org/{code}/relations (paged)
+RELATIONS_KEPT = 64  # organisations (and days) whose relation rows a snapshot keeps (Pages.relations)
 INCOMING_SHOWN = 100  # links to a resource shown on its generic page
 SEARCH_KINDS = ("organisation", "case", "theme", "event")
 
@@ -436,6 +438,8 @@ class Snapshot:
         self.meta_graph = base_iri + "graph/meta"
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.kept_relations: OrderedDict[tuple[str, str | None], Any] = OrderedDict()  # Pages.relations
+        self.relations_lock = threading.Lock()
         if self.withdrawn:
             graphs = [g for g in store.named_graphs()
                       if not (isinstance(g, ox.NamedNode) and g.value in self.withdrawn)]
@@ -830,6 +834,33 @@ class Pages:
         return sorted(cases, key=lambda pair: sort_key(pick(pair[0].labels, pair[0].iri)))
 
     def relations(self, iri: str, *, on: str | None = None) -> list[RelationRow]:
+        """relations_of, kept for the last RELATIONS_KEPT organisations (and days) of the snapshot: a
+        ministry has 1,100 relations, and the next view of its page, table or CSV reuses them. What
+        building them notes on the way (corners and names of the other organisations) comes along."""
+        key = (iri, on)
+        kept = self.snapshot.kept_relations
+        with self.snapshot.relations_lock:
+            hit = kept.get(key)
+            if hit is not None:
+                kept.move_to_end(key)
+        if hit is None:
+            before_corners, before_labels = {k: set(v) for k, v in self._corners.items()}, dict(self._labels)
+            rows = self.relations_of(iri, on=on)
+            corners = {k: set(v) for k, v in self._corners.items() if k not in before_corners or v != before_corners[k]}
+            labels = {k: v for k, v in self._labels.items() if k not in before_labels}
+            hit = (rows, corners, labels)
+            with self.snapshot.relations_lock:
+                kept[key] = hit
+                while len(kept) > RELATIONS_KEPT:
+                    kept.popitem(last=False)
+        rows, corners, labels = hit
+        for other, found in corners.items():
+            self._corners.setdefault(other, set()).update(found)
+        for other, names in labels.items():
+            self._labels.setdefault(other, names)
+        return list(rows)
+
+    def relations_of(self, iri: str, *, on: str | None = None) -> list[RelationRow]:
         """All relations of an organisation: the qualified ones with their dates, and direct triples
         no qualified relation covers; current first, then by kind, date and name. Legal bases and
         sources are filled in for the first RELATIONS_SHOWN rows (the ones a page shows).
