@@ -116,14 +116,24 @@ def test_completion_offers_prefixes_and_driehoek_terms(site: Site, watched: Watc
     hints = page.locator("ul.CodeMirror-hints li")
     expect(hints.first).to_have_text("skos: <http://www.w3.org/2004/02/skos/core#>")
     page.keyboard.press("Enter")
+    # the editor takes the pick on its next frame: wait for it rather than read at once
+    page.wait_for_function("document.querySelector('.CodeMirror').CodeMirror.getValue()"
+                           " === 'PREFIX skos: <http://www.w3.org/2004/02/skos/core#>'")
     assert editor_text(page) == "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
     # a dh: term while typing, with its label; picking it declares the dh: prefix
     page.keyboard.type("\nSELECT ?s ?o WHERE { ?s dh:supervis")
     expect(page.locator("ul.CodeMirror-hints li", has_text="dh:supervises —")).to_be_visible()
     no_sideways_scroll(page)
     page.keyboard.type("es")
-    expect(hints.first).to_contain_text("dh:supervises — ")  # with its label
-    page.keyboard.press("Enter")
+    # the list is redrawn as one types: pick the item itself (not whatever is first when Enter
+    # lands), then wait until the editor has taken it, prefix line and all
+    term = page.locator("ul.CodeMirror-hints li", has_text="dh:supervises — ").first
+    expect(term).to_contain_text("dh:supervises — ")  # with its label
+    term.click()
+    page.wait_for_function("document.querySelector('.CodeMirror').CodeMirror.getValue()"
+                           ".startsWith('PREFIX dh: <https://w3id.org/driehoek/def#>')")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+End")
     page.keyboard.type(" ?o }")
     text = editor_text(page)
     assert text.startswith("PREFIX dh: <https://w3id.org/driehoek/def#>\n")
