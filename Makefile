@@ -38,7 +38,8 @@ virtuoso:
 VIRTUOSO_TESTS := tests/test_virtuoso.py tests/test_remote_bind.py tests/test_graph_store.py \
 	tests/test_w3c_gsp.py tests/test_sparql_protocol.py tests/test_sparql_clients.py \
 	tests/test_sparql_negotiation.py tests/test_sparql_isolation.py tests/test_update.py \
-	tests/test_trusted_load.py tests/test_whole_case.py tests/test_named_queries.py
+	tests/test_trusted_load.py tests/test_whole_case.py
+# not yet on Virtuoso: tests/test_named_queries.py (docs/deploy.md, "Named queries on Virtuoso")
 
 ## test: install with the test extras and run the whole suite on the embedded store, then on a real
 ## Oxigraph server (the browser tests, which draw the same pages, run on the embedded one), then the
