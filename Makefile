@@ -34,7 +34,7 @@ virtuoso:
 # The tests that exercise the store and the protocols, which the Virtuoso run covers (the one place
 # they are listed; docs/deploy.md says why these): the remote-store tests, the SPARQL Protocol and
 # Graph Store Protocol suites with the W3C ones, the write path (Graph Store writes, SPARQL Update,
-# trusted loads, whole cases through the gate) and the named queries.
+# trusted loads, whole cases through the gate); the named queries not yet (see below).
 VIRTUOSO_TESTS := tests/test_virtuoso.py tests/test_remote_bind.py tests/test_graph_store.py \
 	tests/test_w3c_gsp.py tests/test_sparql_protocol.py tests/test_sparql_clients.py \
 	tests/test_sparql_negotiation.py tests/test_sparql_isolation.py tests/test_update.py \
