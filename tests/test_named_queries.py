@@ -68,7 +68,9 @@ def live(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     """A real `driehoek serve` on a copy of the bundled store, shared by this module's read-only tests."""
     target = tmp_path_factory.mktemp("named-server") / "var"
     backend.copy_data_dir(bundled_data_dir, target)
-    srv = Server(target)
+    # these tests read every row of every query; none is about the time limit (test_query_fairness is),
+    # so a busy machine or a remote store must not turn a slow full read into a 503
+    srv = Server(target, {"DRIEHOEK_QUERY_TIMEOUT": "600"})
     yield srv
     srv.stop()
 
