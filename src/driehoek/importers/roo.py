@@ -591,6 +591,7 @@ CONFLICT_KINDS: Mapping[str, str] = {
     "placeholder-identifier": "placeholder identifiers (OWMS 'XXXXX')",
     "succession-loop": "predecessor and successor of each other",
     "succession-self": "predecessor links to the same body",
+    "succession-out-of-time": "successors that ended before their predecessor began or ended",
     "parent-loop": "parent loops",
     "article-disagrees": "article in the link and in the heading disagree",
 }
@@ -1143,12 +1144,17 @@ def _convert(
                         succession[(org.record_id, other.record_id)].update(merged.sources)
 
     # The register's predecessor and successor links as dated, sourced predecessor-of relations. Two
-    # bodies each other's predecessor contradict each other: both links are left out.
+    # bodies each other's predecessor contradict each other: both links are left out. So is a link whose
+    # successor was gone before the predecessor began or ended: it had nothing to succeed (the register's
+    # EL&I record, 2010-2012, lists LNV, 2017-2024, as a predecessor).
     for (before_id, after_id), cite in sorted(succession.items()):
         if (after_id, before_id) in succession:
             conflicts.add("succession-loop", "left out")
             continue
         before, after = orgs[before_id], orgs[after_id]
+        if _ended_before(dissolved.get(after.iri), founded.get(before.iri), dissolved.get(before.iri)):
+            conflicts.add("succession-out-of-time", "left out")
+            continue
         graph.add(after.iri, "dh:predecessor", _iri(before.iri))
         graph.add(before.iri, "dh:successor", _iri(after.iri))
         # The succession took place when the predecessor ended, else when the successor began: the
@@ -1184,6 +1190,15 @@ def _convert(
         stale_corrections=tuple(stale),
     )
     return text, summary
+
+
+def _ended_before(successor_end: str | None, predecessor_start: str | None, predecessor_end: str | None) -> bool:
+    """Whether a successor's dissolution comes before its predecessor's founding or dissolution (ISO dates;
+    an unknown date contradicts nothing). A predecessor that still exists may have a successor that has
+    ended since (a split: EZK and LNV 2017-2024); one that ended after its successor cannot."""
+    if successor_end is None:
+        return False
+    return any(successor_end < d for d in (predecessor_start, predecessor_end) if d)
 
 
 def _identifiers(record: Mapping[str, Any]) -> Mapping[str, Any]:
