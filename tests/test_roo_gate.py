@@ -240,6 +240,25 @@ def test_predecessors_are_dated_sourced_relations(store: ox.Store) -> None:
     assert values(store, venw["identifiers"]["tooi"], DH + "predecessorOf") == {ienw}
 
 
+def test_successor_that_ended_before_its_predecessor_began_is_left_out(
+        imported: tuple[ox.Store, roo.ImportSummary]) -> None:
+    store, summary = imported
+    eli = record("ministeries/economische-zaken-landbouw-en-innovatie-2012.yaml")
+    lnv = record("ministeries/landbouw-natuur-en-voedselkwaliteit-2024.yaml")
+    # The register: EL&I (2010-2012) names LNV (2017-2024) among its predecessors.
+    assert "org:min-landbouw-natuur-en-voedselkwaliteit-2024" in eli["predecessor_id"]
+    assert eli["valid_until"] < lnv["valid_from"]
+    eli_iri, lnv_iri = eli["identifiers"]["tooi"], lnv["identifiers"]["tooi"]
+    assert lnv_iri not in values(store, eli_iri, DH + "predecessor")
+    assert eli_iri not in values(store, lnv_iri, DH + "predecessorOf") | values(store, lnv_iri, DH + "successor")
+    assert not store.query(f"ASK {{ ?r <{DH}from> <{lnv_iri}> ; <{DH}to> <{eli_iri}> }}")
+    # LNV's own links stay: LVVN after it, and EZK it was split from (EZK exists still, LNV ended since).
+    assert values(store, lnv_iri, DH + "successor") == {record("ministeries/lvvn.yaml")["identifiers"]["tooi"]}
+    assert lnv_iri in values(store, record("ministeries/ezk.yaml")["identifiers"]["tooi"], DH + "predecessorOf")
+    by_kind = {r[0]: r for r in summary.conflicts}
+    assert by_kind[roo.CONFLICT_KINDS["succession-out-of-time"]][1:] == (1, 0, 0, 1)
+
+
 def test_evaluations_and_identifiers(store: ox.Store) -> None:
     sbb = record("zbo/sbb.yaml")
     iri = sbb["identifiers"]["tooi"]
