@@ -5,11 +5,12 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import formats, negotiation, release, void
 from ..errors import NotAcceptable
+from .context import get_pool, get_service
 
 bp = Blueprint("api", __name__)
 
@@ -17,8 +18,8 @@ bp = Blueprint("api", __name__)
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     """Status, triple count and snapshot age."""
-    body = current_app.extensions["driehoek"].health()
-    isolated = getattr(current_app.extensions["driehoek.pool"], "network_isolated", None)
+    body = get_service().health()
+    isolated = getattr(get_pool(), "network_isolated", None)
     if isolated is not None:  # the query workers run without network (docs/security.md)
         body["query_network_isolation"] = bool(isolated)
     response = jsonify(body)
@@ -30,7 +31,7 @@ def health() -> ResponseReturnValue:
 @bp.get("/.well-known/void")
 def void_description() -> ResponseReturnValue:
     """The VoID/DCAT description of the public dataset, in any graph format (Turtle by default)."""
-    service = current_app.extensions["driehoek"]
+    service = get_service()
     fmt = negotiation.choose(request.accept_mimetypes, request.args.getlist("format"),
                              formats.GRAPH_FORMATS, "graph")
     if fmt is None:
@@ -49,7 +50,7 @@ def void_description() -> ResponseReturnValue:
 @bp.get("/dump.nq")
 def public_dump() -> ResponseReturnValue:
     """All public graphs of the newest snapshot as N-Quads (never a private graph)."""
-    service = current_app.extensions["driehoek"]
+    service = get_service()
     snapshot = service.snapshot()
     spool = tempfile.TemporaryFile()  # on disk, not in memory: the dump can be large
     void.dump_public(snapshot, spool, service.withdrawn_graphs(snapshot))

@@ -28,6 +28,7 @@ from flask import current_app, request
 
 from ..errors import TooManyRequests, Unauthorized
 from ..tokens import Principal, TokenStore
+from .context import get_settings
 
 MAX_FAILURES = 10  # failed token checks a client address may make ...
 WINDOW_SECONDS = 60.0  # ... within this many seconds
@@ -151,7 +152,7 @@ def _app_once(key: str, make: Callable[[Any], Any]) -> Any:
     """An object the app makes once from its settings and keeps in its extensions."""
     found = current_app.extensions.get(key)
     if found is None:
-        found = current_app.extensions[key] = make(current_app.config["DRIEHOEK_SETTINGS"])
+        found = current_app.extensions[key] = make(get_settings())
     return found
 
 

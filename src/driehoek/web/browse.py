@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from .. import formats, negotiation, pages, patterns, queries, tables
 from ..errors import BadRequest, DriehoekError, NotAcceptable, NotFound
+from .context import current_snapshot
 from .i18n import LANGUAGES, current_language
-from .resources import current_snapshot, render_error_page
+from .named_queries import editor_link
 
 bp = Blueprint("browse", __name__)
 
@@ -81,8 +81,6 @@ def _helpers() -> dict[str, Any]:
         name = SPARQL_BEHIND.get(request.endpoint or "")
         if name is None:
             return None
-        from .named_queries import editor_link
-
         return editor_link(queries.get(name), {"lang": lang})
 
     return {"chosen": chosen, "date_text": date_text, "url_with": url_with, "languages": LANGUAGES,
@@ -111,17 +109,6 @@ def named_examples(lang: str) -> list[dict[str, str]]:
             text = query.text
         examples.append({"name": query.name, "title": query.title_in(lang), "text": text})
     return sorted(examples, key=lambda e: pages.sort_key(e["title"]))
-
-
-@bp.errorhandler(DriehoekError)
-def _error(error: DriehoekError) -> ResponseReturnValue:
-    return render_error_page(error)
-
-
-@bp.app_errorhandler(404)
-def _no_route(error: HTTPException) -> ResponseReturnValue:
-    """A URL no route knows: the site's 404 page for browsers, the usual JSON error otherwise."""
-    return render_error_page(NotFound(error.description or "not found"))
 
 
 # -- pages ----------------------------------------------------------------------------------------

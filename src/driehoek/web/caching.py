@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
+from .context import get_service
 from .i18n import current_language
 
 CACHED_ENDPOINTS = frozenset({
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
         if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS \
                 or "Authorization" in request.headers:
             return None
-        key, _store = current_app.extensions["driehoek"].published()
+        key, _store = get_service().published()
         state = f"{key}|{request.full_path}|{current_language()}|{request.accept_mimetypes}|{CODE_VERSION}"
         g.etag = hashlib.sha256(state.encode()).hexdigest()[:32]
         if g.etag in request.if_none_match:

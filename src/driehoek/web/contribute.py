@@ -29,14 +29,14 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from .. import formats, shape_rules
 from ..errors import BadRequest, DriehoekError, PayloadTooLarge, Unauthorized, ValidationFailed
 from ..iris import DH, RDF_TYPE, is_slug
-from ..service import Driehoek, Source
+from ..service import Source
 from ..store import parse
 from ..tokens import Principal
 from ..validation import Report, Result
 from . import auth
+from .context import get_service, get_settings, wants_html
 from .dry_runs import admit_anonymous, check_anonymous_size
 from .i18n import current_language
-from .resources import wants_html
 
 bp = Blueprint("contribute", __name__)
 
@@ -63,9 +63,6 @@ class Outcome:
     status: int = 200
 
 
-def _service() -> Driehoek:
-    return current_app.extensions["driehoek"]
-
 
 # -- the page --------------------------------------------------------------------------------------
 
@@ -86,8 +83,8 @@ def check_or_submit() -> ResponseReturnValue:
         data = _data(outcome, principal)
         source = Source(name=outcome.source, fmt=formats.by_name(outcome.fmt, FORM_FORMATS), data=data)
         if outcome.action == "check":
-            visible = _service().visible_private_graphs(principal) if principal is not None else []
-            outcome.report = _service().validate_sources([source], private=visible)[0]
+            visible = get_service().visible_private_graphs(principal) if principal is not None else []
+            outcome.report = get_service().validate_sources([source], private=visible)[0]
         else:
             assert principal is not None
             _submit(outcome, source, principal)
@@ -108,7 +105,7 @@ def _render(outcome: Outcome) -> Response:
     body = render_template(
         "contribute.html", outcome=outcome, rules=shape_rules.case_rules(), formats=FORM_FORMATS,
         templates=_templates(lang), by_resource=_by_resource(outcome.report, lang) if outcome.report else [],
-        settings=current_app.config["DRIEHOEK_SETTINGS"], drafts=_drafts_base())
+        settings=get_settings(), drafts=_drafts_base())
     return Response(body, outcome.status, content_type=formats.HTML.content_type)
 
 
@@ -123,7 +120,7 @@ def _templates(lang: str) -> list[dict[str, str]]:
 
 
 def _drafts_base() -> str:
-    return _service().settings.graph_base + "private/drafts/"
+    return get_service().settings.graph_base + "private/drafts/"
 
 
 # -- reading the form --------------------------------------------------------------------------------
@@ -193,7 +190,7 @@ def _data(outcome: Outcome, principal: Principal | None) -> bytes:
 def _submit(outcome: Outcome, source: Source, principal: Principal) -> None:
     """Write the source to {base}graph/private/drafts/{slug}, the steward's own private graph, through
     the Graph Store's write path (a PUT: the draft is replaced whole), gate and ownership included."""
-    service = _service()
+    service = get_service()
     slug = outcome.slug or _case_slug(source)
     if not is_slug(slug):
         raise BadRequest(f"{slug!r} is not a slug: lower-case letters and digits in words joined by '-'",
@@ -212,9 +209,9 @@ def _submit(outcome: Outcome, source: Source, principal: Principal) -> None:
 def _case_slug(source: Source) -> str:
     """The slug of the one case the source describes as {base}id/case/{slug}; BadRequest when there
     is not exactly one (then the form's slug field names the draft)."""
-    base = _service().settings.base_iri + "id/case/"
+    base = get_service().settings.base_iri + "id/case/"
     with source.open() as raw:
-        quads = parse(raw.read(), source.fmt, base_iri=_service().settings.base_iri, source_name=source.name)
+        quads = parse(raw.read(), source.fmt, base_iri=get_service().settings.base_iri, source_name=source.name)
         cases = {q.subject.value for q in quads
                  if q.predicate.value == RDF_TYPE and q.object == ox.NamedNode(DH + "Case")
                  and isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(base)}

@@ -21,12 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from .. import pages
 from ..errors import BadRequest, NotFound
 from ..iris import DH, TOOI_ORG_PREFIX
+from .context import current_snapshot
 
 bp = Blueprint("crosswalk", __name__)
 
@@ -146,8 +147,6 @@ def build(store: ox.Store, withdrawn: frozenset[str]) -> Crosswalk:
 
 
 def _crosswalk() -> tuple[Crosswalk, str]:
-    from .resources import current_snapshot
-
     snapshot = current_snapshot()
     return snapshot.cached("crosswalk", lambda: build(snapshot.store, snapshot.withdrawn)), snapshot.base_iri
 

@@ -12,9 +12,9 @@ from collections import deque
 
 from flask import current_app, request
 
-from ..config import Settings
 from ..errors import PayloadTooLarge, TooManyRequests
 from .auth import client_address
+from .context import get_settings
 
 WINDOW_SECONDS = 60.0
 
@@ -48,9 +48,6 @@ class DryRunLimiter:
             runs.append(now)
 
 
-def _settings() -> Settings:
-    return current_app.config["DRIEHOEK_SETTINGS"]
-
 
 def admit_anonymous() -> None:
     """Before an anonymous dry run reads its body: 429 past the rate, 413 past the size its
@@ -58,7 +55,7 @@ def admit_anonymous() -> None:
     limiter = current_app.extensions.get("driehoek.dry_runs")
     if limiter is None:
         limiter = current_app.extensions.setdefault("driehoek.dry_runs",
-                                                    DryRunLimiter(_settings().validate_anonymous_rate))
+                                                    DryRunLimiter(get_settings().validate_anonymous_rate))
     limiter.admit(client_address())
     if request.content_length is not None:
         check_anonymous_size(request.content_length)
@@ -66,7 +63,7 @@ def admit_anonymous() -> None:
 
 def check_anonymous_size(size: int) -> None:
     """413 when an anonymous dry run's body is over DRIEHOEK_VALIDATE_ANONYMOUS_MAX bytes."""
-    settings = _settings()
+    settings = get_settings()
     if size > settings.validate_anonymous_max:
         raise PayloadTooLarge(
             f"an anonymous dry run may send at most {settings.validate_anonymous_max} bytes "

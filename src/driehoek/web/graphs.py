@@ -21,11 +21,13 @@ from flask.typing import ResponseReturnValue
 
 from .. import formats, graphstore, negotiation
 from ..changes import ChangeFeed
-from ..errors import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType, ValidationFailed
-from ..service import Driehoek, LoadOutcome, Source
+from ..errors import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType
+from ..service import LoadOutcome, Source
 from ..tokens import Principal
 from ..validation import Report
 from .auth import optional_principal, require_principal
+from .context import get_service
+from .dry_runs import admit_anonymous, check_anonymous_size
 
 bp = Blueprint("graphs", __name__)
 
@@ -35,9 +37,6 @@ ACTIVITY_JSON = "application/activity+json"
 ACTIVITY_LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 UTF8 = ("utf-8", "utf8", "us-ascii")
 
-
-def _service() -> Driehoek:
-    return current_app.extensions["driehoek"]
 
 
 # -- reading the request ------------------------------------------------------------------------------
@@ -67,8 +66,8 @@ def _writable(graph: graphstore.GraphName, principal: Principal) -> graphstore.G
     """403 for a named graph outside the writable namespaces, a system graph or outside the token's
     scopes, 404 for another steward's private graph: checked before the body is read."""
     named = graphstore.named_iri(graph)
-    checked = _service().graph_iri(named) if named else graph
-    _service().check_write(checked, principal)
+    checked = get_service().graph_iri(named) if named else graph
+    get_service().check_write(checked, principal)
     return checked
 
 
@@ -122,14 +121,16 @@ def _multipart_source() -> Source:
         except formats.UnknownFormat as err:
             raise UnsupportedMediaType(f"part {label!r}: {err}") from err
         parts.append((label, part.read(), fmt))
-    return graphstore.combine_documents(parts, _service().settings.base_iri)
+    return graphstore.combine_documents(parts, get_service().settings.base_iri)
 
 
 def _conditions() -> tuple[str | None, str | None]:
     return request.headers.get("If-Match"), request.headers.get("If-None-Match")
 
 
-def _prefers_turtle() -> bool:
+def prefers_turtle() -> bool:
+    """True when the client prefers Turtle to JSON (for a validation report: the sh:ValidationReport
+    itself, here and on a failed write, web/errors.py)."""
     best = request.accept_mimetypes.best_match([formats.JSON.media_type, formats.TURTLE.media_type])
     return best == formats.TURTLE.media_type and (
         request.accept_mimetypes[formats.TURTLE.media_type] > request.accept_mimetypes[formats.JSON.media_type])
@@ -178,16 +179,6 @@ def _dataset_written(outcome: LoadOutcome) -> Response:
     return response
 
 
-@bp.errorhandler(ValidationFailed)
-def _validation_failed(error: ValidationFailed) -> Response:
-    """422 with the gate's report: JSON by default, the sh:ValidationReport on Accept: text/turtle."""
-    if _prefers_turtle():
-        return Response(error.report.to_turtle(), 422, content_type=formats.TURTLE.content_type)
-    from ..app import render_error
-
-    return render_error(error)
-
-
 # -- /graph-store ------------------------------------------------------------------------------------
 
 @bp.get("/graph-store")
@@ -200,8 +191,8 @@ def get_graph() -> ResponseReturnValue:
     if fmt is None:
         raise NotAcceptable("a graph can be had as: " + ", ".join(f.media_type for f in formats.GRAPH_FORMATS)
                             + " (Accept header, or ?format=)")
-    content = graphstore.read_graph(_service(), graph, principal=principal)
-    private = graphstore.is_private(_service(), graph)
+    content = graphstore.read_graph(get_service(), graph, principal=principal)
+    private = graphstore.is_private(get_service(), graph)
     if request.if_none_match.contains_weak(content.etag):
         response = Response(status=304)
     else:
@@ -219,7 +210,7 @@ def put_graph() -> ResponseReturnValue:
     principal = require_principal()
     agent = principal.name
     target = _target(required=False)
-    service = _service()
+    service = get_service()
     if target is None:
         source = _body_source()
         if not source.fmt.is_dataset:
@@ -245,7 +236,7 @@ def post_graph() -> ResponseReturnValue:
     principal = require_principal()
     agent = principal.name
     target = _target(required=False)
-    service = _service()
+    service = get_service()
     if target is None:
         source = _body_source()
         if graphstore.names_graphs(source.fmt):
@@ -273,7 +264,7 @@ def delete_graph() -> ResponseReturnValue:
     target = _target(required=True)
     assert target is not None
     graph = _writable(target, principal)
-    _service().delete_graph(graph, agent=principal.name, if_match=request.headers.get("If-Match"),
+    get_service().delete_graph(graph, agent=principal.name, if_match=request.headers.get("If-Match"),
                             principal=principal)
     return Response(status=204)
 
@@ -310,7 +301,7 @@ def update() -> ResponseReturnValue:
     principal = require_principal()
     sparql, using, using_named = _update_request()
     sparql = graphstore.apply_update_dataset(sparql, using, using_named)
-    outcome = _service().run_update(sparql, agent=principal.name, principal=principal)
+    outcome = get_service().run_update(sparql, agent=principal.name, principal=principal)
     commit = outcome.commit
     assert commit is not None
     response = jsonify({"graphs": {g: {"triples": n, "etag": commit.etags.get(g, "")} for g, n in commit.graphs.items()},
@@ -325,8 +316,6 @@ def validate() -> ResponseReturnValue:
     """The SHACL gate as a dry run: 200 with the report (conforms true or false); nothing is stored.
     Without a token, within DRIEHOEK_VALIDATE_ANONYMOUS_MAX bytes and DRIEHOEK_VALIDATE_ANONYMOUS_RATE
     runs a minute per client address."""
-    from .dry_runs import admit_anonymous, check_anonymous_size
-
     principal = optional_principal()
     if principal is None:
         admit_anonymous()  # the rate per client address, and Content-Length, before the body is read
@@ -334,9 +323,9 @@ def validate() -> ResponseReturnValue:
     if principal is None:  # a chunked body has no Content-Length
         check_anonymous_size(source.size())
     # the gate's context: the public graphs; a steward's own private graphs only with its token
-    visible = _service().visible_private_graphs(principal) if principal is not None else []
-    report = _service().validate_sources([source], private=visible)[0]
-    if _prefers_turtle():
+    visible = get_service().visible_private_graphs(principal) if principal is not None else []
+    report = get_service().validate_sources([source], private=visible)[0]
+    if prefers_turtle():
         return Response(report.to_turtle(), 200, content_type=formats.TURTLE.content_type)
     return jsonify(report.to_json())
 
@@ -351,7 +340,7 @@ def withdraw() -> ResponseReturnValue:
     if len(values) != 1 or not values[0]:
         raise BadRequest("name one graph to withdraw: graph=IRI")
     reason = request.form.get("reason") or request.args.get("reason") or ""
-    service = _service()
+    service = get_service()
     graph = service.graph_iri(graphstore.graph_name(values[0]).value)
     commit = service.withdraw(graph, reason=reason, agent=agent, principal=principal)
     return jsonify({"graph": graph.value, "withdrawn": True, "reason": reason, "activity": commit.activity})
@@ -362,7 +351,7 @@ def withdraw() -> ResponseReturnValue:
 def _feed() -> ChangeFeed:
     feed = current_app.extensions.get("driehoek.changes")
     if feed is None:
-        feed = ChangeFeed(_service().settings.graph_base)
+        feed = ChangeFeed(get_service().settings.graph_base)
         current_app.extensions["driehoek.changes"] = feed
     return feed
 
@@ -371,7 +360,7 @@ def _feed() -> ChangeFeed:
 def changes() -> ResponseReturnValue:
     """The change feed: an Activity Streams 2.0 OrderedCollection, newest first, paged (?page=N)."""
     feed = _feed()
-    items = feed.items(_service().snapshot())
+    items = feed.items(get_service().snapshot())
     endpoint = url_for("graphs.changes", _external=True)
     page = request.args.get("page")
     if page is None:

@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import formats, ldes, negotiation
 from ..errors import BadRequest, NotAcceptable, NotFound
+from .context import get_service
 
 bp = Blueprint("ldes", __name__)
 # Dataset formats first: only they carry the members' content.
@@ -29,12 +30,12 @@ def _stream() -> ldes.EventStream:
     stream = current_app.extensions.get("driehoek.ldes")
     if stream is None:
         stream = current_app.extensions["driehoek.ldes"] = ldes.EventStream(
-            current_app.extensions["driehoek"].settings.graph_base)
+            get_service().settings.graph_base)
     return stream  # type: ignore[no-any-return]
 
 
 def _members() -> list[ldes.Member]:
-    service = current_app.extensions["driehoek"]
+    service = get_service()
     snapshot = service.snapshot()
     return _stream().members(snapshot, service.versions, set(service.withdrawn_graphs(snapshot)))
 

@@ -17,23 +17,20 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from .. import pages, versions
 from ..errors import BadRequest, NotFound
 from .auth import optional_principal
+from .context import current_snapshot, get_service, get_settings
 
 bp = Blueprint("memento", __name__)
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://purl.org/dc/terms/title",
           "http://www.w3.org/2000/01/rdf-schema#label")
 
-
-def _service() -> Any:
-    return current_app.extensions["driehoek"]
 
 
 def steward() -> bool:
@@ -43,7 +40,7 @@ def steward() -> bool:
 
 def _graphs(iri: str, with_withdrawn: bool) -> set[str]:
     """The public graphs that describe the resource now or in a kept version."""
-    service = _service()
+    service = get_service()
     node = ox.NamedNode(iri)
     live = service.store.raw
     found = {q.graph_name.value for q in live.quads_for_pattern(node, None, None, None)
@@ -60,7 +57,7 @@ def _graphs(iri: str, with_withdrawn: bool) -> set[str]:
 
 def _modified(graphs: set[str]) -> dict[str, datetime | None]:
     """The live graphs among `graphs` and when each was last written."""
-    service = _service()
+    service = get_service()
     out: dict[str, datetime | None] = {}
     for graph in graphs:
         node = ox.NamedNode(graph)
@@ -73,7 +70,7 @@ def _modified(graphs: set[str]) -> dict[str, datetime | None]:
 
 def moments(iri: str, with_withdrawn: bool = False) -> list[datetime]:
     """The times at which the resource's description may have changed, oldest first (its mementos)."""
-    service = _service()
+    service = get_service()
     graphs = _graphs(iri, with_withdrawn)
     points: set[datetime] = set()
     for version in service.versions.versions(graphs):
@@ -86,7 +83,7 @@ def moments(iri: str, with_withdrawn: bool = False) -> list[datetime]:
 
 def at(iri: str, moment: datetime, with_withdrawn: bool = False) -> list[ox.Triple]:
     """The resource's description as the dataset held it at `moment`."""
-    service = _service()
+    service = get_service()
     graphs = _graphs(iri, with_withdrawn)
     sources = versions.sources_at(service.versions, service.store.raw, _modified(graphs), sorted(graphs), moment)
     return sorted(versions.description(ox.NamedNode(iri), sources), key=str)
@@ -164,13 +161,11 @@ def memento_reader(triples: list[ox.Triple], base_iri: str, current: pages.Snaps
 @bp.get("/timemap/<path:path>")
 def timemap(path: str) -> ResponseReturnValue:
     """The TimeMap of /doc/{kind}/{slug} or /org/{code}: link-format, or JSON on Accept."""
-    from .resources import current_snapshot
-
     target = "/" + path
     parts = path.split("/")
     iri = None
     if len(parts) == 3 and parts[0] == "doc":
-        iri = pages.iri_for_path(parts[1], parts[2], current_app.config["DRIEHOEK_SETTINGS"].base_iri)
+        iri = pages.iri_for_path(parts[1], parts[2], get_settings().base_iri)
     elif len(parts) == 2 and parts[0] == "org":
         iri = current_snapshot().pages().organisation_iri(parts[1])
     if iri is None:

@@ -22,14 +22,14 @@ import io
 import urllib.parse
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import formats, negotiation, pages, queries
-from ..config import Settings
 from ..errors import BadRequest, NotAcceptable, NotFound, QueryTimeout
 from ..workers import QueryOutcome
 from . import slots
+from .context import get_pool, get_settings
 from .i18n import current_language
 
 bp = Blueprint("named_queries", __name__, template_folder="templates")
@@ -41,9 +41,6 @@ UI_PARAMS = ("lang",)
 SUFFIXES = {f.name: f for f in formats.RESULTS_FORMATS}  # .json .csv .tsv .xml
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 
-
-def _settings() -> Settings:
-    return current_app.config["DRIEHOEK_SETTINGS"]
 
 
 # -- the list -----------------------------------------------------------------------------------------
@@ -129,12 +126,12 @@ def _given(named: queries.NamedQuery) -> dict[str, str]:
 
 def _run(named: queries.NamedQuery, params: dict[str, str], fmt: formats.Format) -> QueryOutcome:
     """Run a named query in a query worker within DRIEHOEK_QUERY_TIMEOUT; its result is spooled."""
-    pool = current_app.extensions["driehoek.pool"]
+    pool = get_pool()
     try:
         with slots.named_query_lane().held():  # never every worker: light /sparql queries keep one
             return pool.run(named.text, formats_by_kind={"solutions": fmt},
                             substitutions=queries.worker_substitutions(named, params),
-                            base_iri=_settings().base_iri, trusted=True)
+                            base_iri=get_settings().base_iri, trusted=True)
     except QueryTimeout as err:
         raise QueryTimeout(f"the named query {named.name} was stopped after its time limit of "
                            f"{pool.timeout:g} s; try narrower parameters, or again later",
@@ -172,7 +169,7 @@ def _page(named: queries.NamedQuery, given: dict[str, str]) -> Response:
     if "lang" in values and not given.get("lang"):
         values["lang"] = current_language()  # labels follow the page's language unless asked otherwise
     effective = {k: v for k, v in values.items() if v}
-    base_iri = _settings().base_iri
+    base_iri = get_settings().base_iri
     outcome = _run(named, effective, formats.RESULTS_JSON)
     try:
         with io.BytesIO(outcome.data) if outcome.data is not None else open(outcome.path, "rb") as answer:

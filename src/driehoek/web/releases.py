@@ -3,23 +3,24 @@ page or RDF) and /release/{version}/{file} (the frozen files, never changed). Se
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from .. import formats, negotiation, release
 from ..errors import NotAcceptable, NotFound
-from .resources import serialize, wants_html
+from .context import get_settings, wants_html
+from .resources import serialize
 
 bp = Blueprint("releases", __name__)
 OFFERED = (*formats.GRAPH_FORMATS, formats.HTML)
 
 
 def _data_dir():  # type: ignore[no-untyped-def]
-    return current_app.config["DRIEHOEK_SETTINGS"].data_dir
+    return get_settings().data_dir
 
 
 def _base() -> str:
-    return str(current_app.config["DRIEHOEK_SETTINGS"].base_iri)
+    return str(get_settings().base_iri)
 
 
 @bp.get("/releases")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from .. import formats, negotiation, report
 from ..errors import NotAcceptable
+from .context import get_service, get_settings
 from .i18n import current_language
 
 bp = Blueprint("report", __name__, template_folder="templates")
@@ -23,11 +24,11 @@ OFFERED = (formats.HTML, formats.JSON, report.CSV, report.PDF)
 
 
 def _report(year: int) -> report.Report:
-    return report.report_for_year(current_app.extensions["driehoek"], year)
+    return report.report_for_year(get_service(), year)
 
 
 def _base_iri() -> str:
-    return str(current_app.config["DRIEHOEK_SETTINGS"].base_iri)
+    return str(get_settings().base_iri)
 
 
 def _filename(year: int, suffix: str) -> str:

@@ -11,6 +11,7 @@ Host header, says which IRI is meant: /id/case/x is about {base}id/case/x wherev
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from typing import Any
@@ -20,11 +21,13 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.http import is_resource_modified
 
-from .. import formats, negotiation, pages
-from ..config import Settings
-from ..errors import BadRequest, DriehoekError, Gone, NotAcceptable, NotFound
+from .. import formats, negotiation, pages, queries, release
+from ..errors import BadRequest, Gone, NotAcceptable, NotFound
+from . import memento
 from .caching import CODE_VERSION
+from .context import current_snapshot, get_settings
 from .i18n import current_language
+from .named_queries import editor_link
 
 bp = Blueprint("resources", __name__)
 
@@ -35,27 +38,9 @@ SUFFIXES: dict[str, formats.Format] = {fmt.suffix: fmt for fmt in OFFERED}
 # The alternates a Link header and a page point to, in the order people look for them.
 ALTERNATES: tuple[formats.Format, ...] = (formats.HTML, formats.TURTLE, formats.JSONLD, formats.NTRIPLES,
                                           formats.RDFXML)
-SNAPSHOT_HOLDER = "driehoek.pages"
 # Pages change when the server's code does: the same code gives the same ETags in every process.
 RENDERER = CODE_VERSION
-
-
-def settings() -> Settings:
-    """The app's settings."""
-    return current_app.config["DRIEHOEK_SETTINGS"]
-
-
-def current_snapshot() -> pages.Snapshot:
-    """The newest snapshot as pages read it (its caches are shared by every request on it)."""
-    service = current_app.extensions["driehoek"]
-    key, store = service.published()
-    holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER, {})
-    snapshot = holder.get("current")
-    if snapshot is None or snapshot.key != key or snapshot.store is not store:
-        snapshot = pages.Snapshot(store, key=key, base_iri=settings().base_iri,
-                                  withdrawn=service.withdrawn_graphs(store), modified=pages.snapshot_time(key))
-        holder["current"] = snapshot
-    return snapshot
+RELEASE_SNAPSHOTS = "driehoek.pages.releases"  # app.extensions key: the release being viewed
 
 
 def split_suffix(name: str) -> tuple[str, formats.Format | None]:
@@ -69,19 +54,12 @@ def split_suffix(name: str) -> tuple[str, formats.Format | None]:
     return stem, fmt
 
 
-def wants_html() -> bool:
-    """True when the client prefers HTML to JSON (a browser)."""
-    accept = request.accept_mimetypes
-    return accept.best_match(["application/json", "text/html"]) == "text/html" and \
-        accept["text/html"] > accept["application/json"]
-
-
 # -- /id: 303 See Other ---------------------------------------------------------------------------
 
 @bp.route("/id/<kind>/<slug>", methods=["GET", "HEAD"])
 def identifier(kind: str, slug: str) -> ResponseReturnValue:
     """The IRI of a thing, not a document: 303 See Other to the document about it."""
-    if pages.iri_for_path(kind, slug, settings().base_iri) is None:
+    if pages.iri_for_path(kind, slug, get_settings().base_iri) is None:
         raise NotFound(f"no resource /id/{kind}/{slug}: a kind is one of case, organisation, criterion, "
                        "theme, event, monitor, relation, assessment, and a slug lower-case words joined by '-'")
     target = f"/doc/{kind}/{slug}"
@@ -99,7 +77,7 @@ def identifier(kind: str, slug: str) -> ResponseReturnValue:
 def document(kind: str, name: str) -> ResponseReturnValue:
     """The document about {base}id/{kind}/{slug}, in the negotiated format."""
     slug, fmt = split_suffix(name)
-    iri = pages.iri_for_path(kind, slug, settings().base_iri)
+    iri = pages.iri_for_path(kind, slug, get_settings().base_iri)
     if iri is None:
         raise NotFound(f"no resource /doc/{kind}/{name}")
     return serve(iri, fmt, f"/doc/{kind}/{slug}")
@@ -122,7 +100,7 @@ def concept(rest: str) -> ResponseReturnValue:
     head, _, last = rest.rpartition("/")
     last, fmt = split_suffix(last)
     path = f"{head}/{last}" if head else last
-    iri = pages.concept_iri(path, settings().base_iri)
+    iri = pages.concept_iri(path, get_settings().base_iri)
     if iri is None:
         raise NotFound(f"no term /def/{rest}")
     return serve(iri, fmt, f"/def/{path}")
@@ -134,15 +112,13 @@ def reading_snapshot() -> pages.Snapshot:
     version = request.args.get("release")
     if version is None:
         return current_snapshot()
-    from .. import release
-
-    found = release.find_release(settings().data_dir, version)
-    holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER + ".releases", {})
+    found = release.find_release(get_settings().data_dir, version)
+    holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(RELEASE_SNAPSHOTS, {})
     key = f"release:{found.version}:{found.files[found.dump.name]['sha256']}"
     snapshot = holder.get(found.version)
     if snapshot is None or snapshot.key != key:
         issued = datetime.fromisoformat(found.issued).replace(tzinfo=timezone.utc)
-        snapshot = pages.Snapshot(release.release_store(found), key=key, base_iri=settings().base_iri,
+        snapshot = pages.Snapshot(release.release_store(found), key=key, base_iri=get_settings().base_iri,
                                   modified=issued)
         holder.clear()  # one release view at a time: a release's store lives in memory
         holder[found.version] = snapshot
@@ -176,8 +152,6 @@ def serve(iri: str, fmt: formats.Format | None, path: str, reader: pages.Pages |
 
 def serve_memento(iri: str, fmt: formats.Format | None, path: str) -> Response:
     """The resource as it was at a time (web/memento.py): the TimeGate's redirect, or a memento."""
-    from . import memento
-
     with_withdrawn = memento.steward()
     snapshot = current_snapshot()
     state = snapshot.pages().status(iri)
@@ -196,7 +170,7 @@ def serve_memento(iri: str, fmt: formats.Format | None, path: str) -> Response:
     fmt = fmt or negotiate()
     if fmt is formats.HTML:
         key = f"memento:{iri}:{point.isoformat()}"
-        body: Any = render_resource(memento.memento_reader(triples, settings().base_iri, snapshot, key), iri, path)
+        body: Any = render_resource(memento.memento_reader(triples, get_settings().base_iri, snapshot, key), iri, path)
     else:
         body = serialize(triples, fmt)
     response = Response(body, content_type=fmt.content_type)
@@ -238,7 +212,7 @@ def conditional(snapshot: pages.Snapshot, iri: str, fmt: formats.Format, path: s
         response.headers["Content-Location"] = location
     if version is not None:  # a release never changes: its representation may be kept
         response.headers["Cache-Control"] = "public, max-age=86400"
-        response.headers["Link"] += f', <{settings().base_iri}release/{version}>; rel="collection"'
+        response.headers["Link"] += f', <{get_settings().base_iri}release/{version}>; rel="collection"'
     if not is_resource_modified(request.environ, etag=etag, last_modified=response.last_modified):
         response.status_code = 304
         response.headers.pop("Content-Type", None)
@@ -279,12 +253,10 @@ def serialize(triples: list[ox.Triple], fmt: formats.Format) -> bytes:
 
 def render_resource(reader: pages.Pages, iri: str, path: str) -> str:
     """The HTML page of a resource: the organisation page, the case page, or the generic one."""
-    from .. import release
-
     common: dict[str, Any] = {"iri": iri, "path": path, "alternates": alternates(path)}
     viewing = request.args.get("release")
     common["memento"] = request.args.get("version")
-    releases = release.list_releases(settings().data_dir)
+    releases = release.list_releases(get_settings().data_dir)
     cited = next((r for r in releases if r.version == viewing), None) if viewing else (releases[0] if releases else None)
     common["citation"] = {"iri": iri, "path": path, "viewing": viewing, "release": cited}
     kind = reader.kind(iri)
@@ -315,11 +287,6 @@ def day_asked() -> str | None:
 def sparql_behind(kind: str | None, iri: str) -> str:
     """The editor with the query behind a resource page: an organisation's relations both ways (the
     named query triangle-of-organisation), else the resource's description (DESCRIBE)."""
-    import urllib.parse
-
-    from .. import queries
-    from .named_queries import editor_link
-
     if kind == "organisation":
         return editor_link(queries.get("triangle-of-organisation"), {"org": iri, "lang": current_language()})
     return "/sparql?" + urllib.parse.urlencode({"query": f"DESCRIBE <{iri}>"})
@@ -360,26 +327,4 @@ def vocabulary(suffix: str = "") -> ResponseReturnValue:
     return response
 
 
-# -- errors on these routes: a page in the site's style for browsers ----------------------------
-
-@bp.errorhandler(DriehoekError)
-def _error(error: DriehoekError) -> ResponseReturnValue:
-    return render_error_page(error)
-
-
-def render_error_page(error: DriehoekError) -> Response:
-    """404/410/406 as a page for browsers (the tombstone for 410), else the app's JSON error."""
-    from ..app import render_error
-
-    if not wants_html():
-        response = render_error(error)
-    else:
-        body = render_template("error.html", error=error, tombstone=getattr(error, "tombstone", None))
-        response = Response(body, error.status, content_type=formats.HTML.content_type)
-        for key, value in error.headers.items():
-            response.headers[key] = value
-    response.vary.add("Accept")
-    return response
-
-
-__all__ = ["bp", "current_snapshot", "serve", "split_suffix", "render_error_page"]
+__all__ = ["bp", "serve", "split_suffix"]

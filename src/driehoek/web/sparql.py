@@ -35,7 +35,7 @@ from ..config import Settings
 from ..errors import BadRequest, DriehoekError, NotAcceptable, UnsupportedMediaType
 from ..iris import RDF_TYPE, SD
 from . import slots
-from .resources import current_snapshot, wants_html
+from .context import current_snapshot, get_pool, get_service, get_settings
 from .i18n import current_language
 
 bp = Blueprint("sparql", __name__, template_folder="templates")
@@ -80,21 +80,6 @@ def _cors_and_vary(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "Content-Length, Retry-After"
     response.vary.add("Accept")
-    return response
-
-
-@bp.errorhandler(DriehoekError)
-def _error(error: DriehoekError) -> ResponseReturnValue:
-    """A request the protocol refuses before anything runs: for a browser, the editor's page with the
-    error in it (in the page's language), never a bare JSON page; for programs, the usual JSON error."""
-    from ..app import render_error
-
-    if not wants_html():
-        return render_error(error)
-    response = Response(_render_editor(request.args.get("query", ""), error=error), error.status,
-                        content_type=formats.HTML.content_type)
-    for key, value in error.headers.items():
-        response.headers[key] = value
     return response
 
 
@@ -186,7 +171,7 @@ def _graph_iris(params: list[tuple[str, str]], name: str) -> list[str] | None:
     values = _values(params, name)
     if not values:
         return None
-    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    settings: Settings = get_settings()
     hidden = (settings.graph_base + "private/", settings.graph_base + "staging/")
     iris = []
     for value in values:
@@ -210,8 +195,8 @@ def _run(operation: ProtocolRequest) -> Response:
     by_kind = _formats_by_kind(request.headers.get("Accept", ""), tuple(operation.format_names))
     if kind is not None and by_kind[kind] is None:
         raise NotAcceptable(negotiation.not_acceptable_message(kind))
-    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
-    outcome = current_app.extensions["driehoek.pool"].run(
+    settings: Settings = get_settings()
+    outcome = get_pool().run(
         operation.query, formats_by_kind=by_kind,
         default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
         # relative IRIs mean driehoek's own, whatever host serves it: <id/case/x> is {base}id/case/x
@@ -261,7 +246,7 @@ def wants_editor(operation: ProtocolRequest) -> bool:
 def _editor_page(operation: ProtocolRequest) -> Response:
     """The editor with the query in it and its answer (or its error) rendered in the page."""
     assert operation.query is not None
-    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    settings: Settings = get_settings()
     lang = current_language()
     answer: result_view.ResultView | None = None
     error: DriehoekError | None = None
@@ -286,7 +271,7 @@ def _answer_for_page(operation: ProtocolRequest, settings: Settings, lang: str) 
     sparql_domain.check_query(operation.query)
     if negotiation.query_form(operation.query) == "update":
         raise _update_here()
-    outcome = current_app.extensions["driehoek.pool"].run(
+    outcome = get_pool().run(
         operation.query, formats_by_kind=EDITOR_FORMATS,
         default_graphs=operation.default_graphs, named_graphs=operation.named_graphs,
         base_iri=settings.base_iri)
@@ -299,10 +284,16 @@ def _answer_for_page(operation: ProtocolRequest, settings: Settings, lang: str) 
         return result_view.view(read, current_snapshot().pages(), settings.base_iri, lang)
 
 
+def editor_with_error(error: DriehoekError) -> str:
+    """The editor's page for a request the protocol refuses before anything runs (web/errors.py shows
+    it to a browser instead of a bare error page): the query asked for, and the error in the page."""
+    return _render_editor(request.args.get("query", ""), error=error)
+
+
 def _render_editor(query: str, *, answer: result_view.ResultView | None = None,
                    error: DriehoekError | None = None, elapsed_ms: int | None = None) -> str:
     """The editor's page: the form with `query`, and the answer or the error when there is one."""
-    settings: Settings = current_app.config["DRIEHOEK_SETTINGS"]
+    settings: Settings = get_settings()
     lang = current_language()
     endpoint = url_for(".endpoint")
     downloads = []
@@ -338,7 +329,7 @@ def _describe(format_names: list[str]) -> ResponseReturnValue:
     endpoint_iri = url_for(".endpoint", _external=True)
     if chosen is formats.HTML:
         return _render_editor(EXAMPLE_QUERY)
-    graphs = (g.value for g in current_app.extensions["driehoek"].snapshot().named_graphs()
+    graphs = (g.value for g in get_service().snapshot().named_graphs()
               if isinstance(g, ox.NamedNode))
     triples = service_description(endpoint_iri, sorted(graphs))
     assert chosen.rdf is not None
