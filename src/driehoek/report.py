@@ -32,7 +32,7 @@ from typing import Any
 
 import jinja2
 import pyoxigraph as ox
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import palette, queries
 from .errors import NotFound, ServiceUnavailable
@@ -408,7 +408,7 @@ class FigureView:
     query_url: str
     headers: list[tuple[str, bool]]  # (text, numeric)
     rows: list[list[CellView]]
-    chart: Markup | None = None
+    chart: Chart | None = None
     note: Markup = field(default_factory=Markup)
     empty: str = ""
 
@@ -527,8 +527,8 @@ def _table(spec_key: str, figure: Figure, lang: str, links: Links
     raise ValueError(f"no table layout for figure {spec_key}")
 
 
-def _chart(key: str, figure: Figure, lang: str) -> Markup | None:
-    """The SVG chart of a figure, if it has one and there is something to draw."""
+def _chart(key: str, figure: Figure, lang: str) -> Chart | None:
+    """The chart of a figure laid out, if it has one and there is something to draw."""
     t = lambda nl, en: nl if lang == "nl" else en  # noqa: E731
     if not figure.rows:
         return None
@@ -641,10 +641,12 @@ def report_view(report: Report, lang: str, links: Links, *, appendix: bool = Fal
     return view
 
 
-# -- SVG charts -----------------------------------------------------------------------------------
+# -- SVG charts: laid out here, drawn by web/templates/_report_charts.svg.html ----------------------
 
 # The corners' and McConnell's colours are the site's (driehoek.palette reads them from driehoek.css);
-# each segment of a stacked bar carries its number, so the scale does not rest on colour alone.
+# each segment of a stacked bar carries its number, so the scale does not rest on colour alone. As
+# with the site's own drawings (triangle.py and _triangle.svg.html), Python decides where things go
+# and the template draws them.
 _FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
 _WIDTH = 720
 _CHAR = 6.6  # average advance of a 12px sans-serif character, for laying out labels
@@ -665,104 +667,145 @@ def _ink(colour: str) -> str:
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
 
 
-def _svg(ident: str, title: str, description: str, height: float, body: list[str]) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{ident}" role="img" '
-            f'viewBox="0 0 {_WIDTH} {height:.0f}" width="{_WIDTH}" height="{height:.0f}" '
-            f'aria-labelledby="{ident}-title {ident}-desc" font-family="{_FONT}" font-size="12">'
-            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(description)}</desc>')
-    return Markup(head + "".join(body) + "</svg>")
+@dataclass(frozen=True)
+class Segment:
+    """One bar, or one coloured part of a stacked bar: what it counts, from x, how wide."""
+
+    name: str
+    count: int
+    colour: str
+    x: float
+    width: float
+
+    @property
+    def ink(self) -> str:
+        """The colour of a number written on the segment."""
+        return _ink(self.colour)
 
 
-def _legend(items: Sequence[tuple[str, str]], y: float) -> tuple[list[str], float]:
-    """Swatches with labels, wrapped over lines; returns the parts and the y below them."""
-    parts, x = [], 0.0
+@dataclass(frozen=True)
+class Row:
+    """One labelled line of a chart, its top at y: `label` whole (for tooltips), `shown` as drawn."""
+
+    label: str
+    shown: str
+    y: float
+    segments: list[Segment]
+    end: float = 0.0  # where the last segment ends
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows under a heading in the group's colour (grouped bars)."""
+
+    heading: str
+    colour: str
+    y: float
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """A legend entry: a colour and its label, at (x, y)."""
+
+    label: str
+    colour: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart laid out: `kind` names the macro of _report_charts.svg.html that draws it."""
+
+    kind: str  # stacked, grouped or paired
+    ident: str
+    title: str
+    description: str
+    height: float
+    label_width: float
+    rows: list[Row] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    legend: list[Swatch] = field(default_factory=list)
+    width: int = _WIDTH
+    font: str = _FONT
+
+
+def _legend(items: Sequence[tuple[str, str]], y: float) -> tuple[list[Swatch], float]:
+    """Swatches with labels, wrapped over lines; returns them and the y below them."""
+    swatches, x = [], 0.0
     for label, colour in items:
         width = 14 + 6 + _text_width(label) + 18
         if x and x + width > _WIDTH:
             x, y = 0.0, y + 20
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{colour}" stroke="#333" '
-                     f'stroke-width="0.5"/><text x="{x + 20:.1f}" y="{y + 11:.1f}">{escape(label)}</text>')
+        swatches.append(Swatch(label, colour, x, y))
         x += width
-    return parts, y + 20
+    return swatches, y + 20
 
 
 def stacked_bars(ident: str, title: str, bars: Sequence[tuple[str, Sequence[tuple[str, int, str]]]],
-                 unit: str) -> Markup:
+                 unit: str) -> Chart:
     """One horizontal bar per item, split into coloured segments (label, count, colour)."""
     label_width = min(260.0, max(_text_width(label) for label, _ in bars) + 12)
     area = _WIDTH - label_width - 60
     total_max = max(sum(count for _, count, _ in segments) for _, segments in bars) or 1
-    parts, y, described = [], 4.0, []
+    rows, y, described = [], 4.0, []
     for label, segments in bars:
-        parts.append(f'<text x="{label_width - 8:.1f}" y="{y + 17:.1f}" text-anchor="end">'
-                     f'{escape(_clip(label, label_width - 12))}</text>')
-        x, total = label_width, 0
+        drawn, x = [], label_width
         for name, count, colour in segments:
-            if not count:
-                continue
-            width = area * count / total_max
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="24" fill="{colour}" '
-                         f'stroke="#ffffff" stroke-width="1"><title>{escape(f"{label}: {name} {count}")}</title></rect>')
-            if width >= 14:
-                parts.append(f'<text x="{x + width / 2:.1f}" y="{y + 16.5:.1f}" text-anchor="middle" '
-                             f'fill="{_ink(colour)}" font-weight="bold">{count}</text>')
-            x += width
-            total += count
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16.5:.1f}" fill="#333">n = {total}</text>')
+            if count:
+                drawn.append(Segment(name, count, colour, x, area * count / total_max))
+                x += drawn[-1].width
+        rows.append(Row(label, _clip(label, label_width - 12), y, drawn, end=x, total=sum(s.count for s in drawn)))
         described.append(f"{label}: " + ", ".join(f"{count} {name}" for name, count, _ in segments if count))
         y += 34
-    legend = list(dict.fromkeys((name, colour) for _, segments in bars for name, _, colour in segments))
-    legend_parts, y = _legend(legend, y + 4)
-    return _svg(ident, title, f"{title} ({unit}). " + "; ".join(described) + ".", y + 4, parts + legend_parts)
+    legend, y = _legend(list(dict.fromkeys((name, colour) for _, segments in bars for name, _, colour in segments)),
+                        y + 4)
+    return Chart("stacked", ident, title, f"{title} ({unit}). " + "; ".join(described) + ".", y + 4, label_width,
+                 rows=rows, legend=legend)
 
 
 def grouped_bars(ident: str, title: str, groups: Sequence[tuple[str, str, Sequence[tuple[str, int]]]],
-                 unit: str) -> Markup:
+                 unit: str) -> Chart:
     """Horizontal bars under group headings: (heading, colour, [(label, count)])."""
     labels = [label for _, _, bars in groups for label, _ in bars]
     label_width = min(280.0, max(_text_width(label) for label in labels) + 24)
     area = _WIDTH - label_width - 50
     top = max((count for _, _, bars in groups for _, count in bars), default=0) or 1
-    parts, y, described = [], 0.0, []
+    laid_out, y, described = [], 0.0, []
     for heading, colour, bars in groups:
-        parts.append(f'<text x="0" y="{y + 14:.1f}" font-weight="bold" fill="{colour}">{escape(heading)}</text>')
+        group = Group(heading, colour, y, [])
         y += 22
         for label, count in bars:
-            width = max(area * count / top, 1.5)
-            parts.append(f'<text x="{label_width - 8:.1f}" y="{y + 13:.1f}" text-anchor="end">'
-                         f'{escape(_clip(label, label_width - 20))}</text>'
-                         f'<rect x="{label_width:.1f}" y="{y:.1f}" width="{width:.1f}" height="18" fill="{colour}">'
-                         f'<title>{escape(f"{heading}, {label}: {count}")}</title></rect>'
-                         f'<text x="{label_width + width + 6:.1f}" y="{y + 13:.1f}">{count}</text>')
+            bar = Segment(label, count, colour, label_width, max(area * count / top, 1.5))
+            group.rows.append(Row(label, _clip(label, label_width - 20), y, [bar]))
             y += 24
+        laid_out.append(group)
         described.append(f"{heading}: " + ", ".join(f"{count} {label}" for label, count in bars))
         y += 8
-    return _svg(ident, title, f"{title} ({unit}). " + "; ".join(described) + ".", y, parts)
+    return Chart("grouped", ident, title, f"{title} ({unit}). " + "; ".join(described) + ".", y, label_width,
+                 groups=laid_out)
 
 
 def paired_bars(ident: str, title: str, series: Sequence[tuple[str, str]],
-                categories: Sequence[tuple[str, Sequence[int]]]) -> Markup:
+                categories: Sequence[tuple[str, Sequence[int]]]) -> Chart:
     """For each category a bar per series (thin bars one under the other), with a legend on top."""
     label_width = min(280.0, max(_text_width(label) for label, _ in categories) + 16)
     area = _WIDTH - label_width - 50
     top = max((v for _, values in categories for v in values), default=0) or 1
-    parts, y = _legend(series, 0.0)
+    legend, y = _legend(series, 0.0)
     y += 4
-    described = []
+    rows, described = [], []
     for label, values in categories:
-        height = 12 * len(values) + 2 * (len(values) - 1)
-        parts.append(f'<text x="{label_width - 8:.1f}" y="{y + height / 2 + 4:.1f}" text-anchor="end">'
-                     f'{escape(_clip(label, label_width - 12))}</text>')
-        for (name, colour), value in zip(series, values, strict=True):
-            width = area * value / top
-            if value:
-                parts.append(f'<rect x="{label_width:.1f}" y="{y:.1f}" width="{max(width, 1.5):.1f}" height="12" '
-                             f'fill="{colour}"><title>{escape(f"{label}, {name}: {value}")}</title></rect>')
-            parts.append(f'<text x="{label_width + width + 5:.1f}" y="{y + 10:.1f}" font-size="11">{value}</text>')
-            y += 14
+        # a zero is written but not drawn: its segment has no width and the template draws no bar
+        bars = [Segment(name, value, colour, label_width, area * value / top)
+                for (name, colour), value in zip(series, values, strict=True)]
+        rows.append(Row(label, _clip(label, label_width - 12), y, bars))
         described.append(f"{label}: " + ", ".join(f"{v} {name}" for (name, _), v in zip(series, values, strict=True)))
-        y += 8
-    return _svg(ident, title, f"{title}. " + "; ".join(described) + ".", y, parts)
+        y += 14 * len(values) + 8
+    return Chart("paired", ident, title, f"{title}. " + "; ".join(described) + ".", y, label_width,
+                 rows=rows, legend=legend)
 
 
 # -- rendering ------------------------------------------------------------------------------------
