@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pages imports this module; the view types live there
-    from .pages import Link, RelationRow
+from .pages.model import Link, RelationRow
 
 
 def holds_on(start: str | None, end: str | None, day: str) -> bool:
@@ -31,8 +29,6 @@ def held_on(relations: Iterable[RelationRow], day: str,
     organisation that existed on it (founded on or before the day, dissolved on or after it). The
     caller has checked that the organisation itself existed. The other organisation keeps the
     name(s) it had on the day where its names are dated."""
-    from .pages import Link  # at call time: pages imports this module
-
     held: list[RelationRow] = []
     for row in relations:
         if row.node is None or not holds_on(row.start, row.end, day) or not holds_on(*lifetime(row.other.iri), day):
@@ -55,8 +51,6 @@ def predecessors_and_successors(relations: Iterable[RelationRow], register: Iter
                                 predecessor_type: Link) -> tuple[list[RelationRow], list[RelationRow]]:
     """(predecessors, successors) of an organisation, oldest change first: the predecessor-of rows of
     its relations, then a row without dates for each register triple naming another organisation."""
-    from .pages import RelationRow  # at call time: pages imports this module
-
     predecessors: list[RelationRow] = []
     successors: list[RelationRow] = []
     for row in relations:

@@ -16,8 +16,7 @@ from importlib import resources
 
 import pyoxigraph as ox
 
-from .iris import DH
-from .pages import PREFIXES
+from .iris import DH, PREFIXES
 
 SH = "http://www.w3.org/ns/shacl#"
 SHAPES_NS = "https://w3id.org/driehoek/def/shapes#"

@@ -17,12 +17,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pages imports this module; the party type lives there
-    from .pages import Party
+from .pages.labels import Labels, pick, sort_key
+from .pages.model import Party
+from .pages.roles import role_priority
 
-Labels = dict[str, str]
 LANGUAGES = ("nl", "en")
 
 WIDTH = 800
@@ -118,11 +117,10 @@ def layout(*, name: str, short_name: str, corner_keys: Sequence[str], parties: S
     """
     focal_corner = next((c for c in ("supervision", "implementation", "politics") if c in corner_keys), "")
     by_corner: dict[str, list[Party]] = {c: [] for c in CORNER_ORDER}
-    from .pages import _role_priority, pick, sort_key  # at call time: pages imports this module
 
     def order(party: Party) -> tuple[int, int, int, str]:
         cases, relations = weight(party.link.iri)
-        return (_role_priority(party.role), -cases, -relations, sort_key(pick(party.link.labels, party.link.iri)))
+        return (role_priority(party.role), -cases, -relations, sort_key(pick(party.link.labels, party.link.iri)))
 
     for party in sorted(parties, key=order):
         by_corner[party.corner].append(party)
