@@ -113,6 +113,7 @@ class OxigraphServer:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = field(default=None, repr=False)
+    union: bool = False  # --union-default-graph: the readers' copy (DRIEHOEK_PUBLIC_STORE)
 
     @property
     def query_url(self) -> str:
@@ -137,7 +138,8 @@ class OxigraphServer:
             self.log = open(self.log_path, "ab")
             self.process = subprocess.Popen(
                 [str(oxigraph_binary()), "serve", "--location", str(self.location),
-                 "--bind", f"127.0.0.1:{self.port}", "--timeout-s", str(self.timeout_s)],
+                 "--bind", f"127.0.0.1:{self.port}", "--timeout-s", str(self.timeout_s),
+                 *(["--union-default-graph"] if self.union else [])],
                 stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             )
             if self._wait_ready():
@@ -372,12 +374,52 @@ class VirtuosoServer:
             return ""
 
 
-Server = OxigraphServer | VirtuosoServer
+@dataclass
+class OxigraphPair:
+    """The oxigraph backend's store as driehoek is deployed on Oxigraph (docs/deploy.md): the store's
+    server, and beside it the server of the readers' copy (`--union-default-graph`,
+    DRIEHOEK_PUBLIC_STORE), in one directory (`store/`, `public/`) so that a copy copies both."""
+
+    location: Path
+    timeout_s: int = ENGINE_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        self.store = OxigraphServer(self.location / "store", self.timeout_s)
+        self.public = OxigraphServer(self.location / "public", self.timeout_s, union=True)
+
+    @property
+    def query_url(self) -> str:
+        return self.store.query_url
+
+    def store_settings(self) -> dict[str, str]:
+        """The store's settings, and the readers' copy's."""
+        return {**self.store.store_settings(), "public_store": "sparql+" + self.public.query_url}
+
+    def running(self) -> bool:
+        return self.store.running() and self.public.running()
+
+    def start(self) -> None:
+        """Start both servers (each one that is not running)."""
+        for server in (self.store, self.public):
+            if not server.running():
+                server.start()
+
+    def stop(self) -> None:
+        """Stop both servers; their locations stay."""
+        self.store.stop()
+        self.public.stop()
+
+
+Server = OxigraphPair | VirtuosoServer
 
 _root: Path | None = None
 _servers: dict[Path, Server] = {}
 _idle: list[VirtuosoServer] = []  # emptied Virtuoso servers, running, waiting for a data directory
 _template: Path | None = None  # a new Virtuoso database with the grants, copied for each server
+# How often a data directory's store was asked for or copied, on every backend (the embedded one
+# too): conftest.py checks that a test which asks for none of its store fixtures never did, since the
+# remote passes deselect such a test as one that runs the same on every backend.
+_store_requests = 0
 
 
 def _key(data_dir: Path) -> Path:
@@ -408,7 +450,7 @@ def _virtuoso_template() -> Path:
 
 def _new_server() -> Server:
     if _choice == OXIGRAPH:
-        return OxigraphServer(_new_location())
+        return OxigraphPair(_new_location())
     if _idle:
         return _idle.pop()
     location = _new_location()
@@ -429,11 +471,18 @@ def server_for(data_dir: Path) -> Server:
     return server
 
 
+def store_requests() -> int:
+    """How many times, so far in this run, a data directory's store was asked for or copied."""
+    return _store_requests
+
+
 def store_settings(data_dir: Path) -> dict[str, str]:
     """The Settings fields that name a data directory's store: all empty on the embedded backend."""
+    global _store_requests
+    _store_requests += 1
     if not is_remote():
-        return {"store": "", "store_update": "", "store_graph_store": ""}
-    return server_for(data_dir).store_settings()
+        return {"store": "", "store_update": "", "store_graph_store": "", "public_store": ""}
+    return {"public_store": "", **server_for(data_dir).store_settings()}
 
 
 def store_url(data_dir: Path) -> str:
@@ -460,6 +509,8 @@ def copy_data_dir(source: Path, target: Path) -> None:
     """Copy a data directory and, on a remote backend, its store: the copy gets a server of its own
     on a copy of the source's location (the source's server is stopped first, so the database files
     are copied at rest; it restarts when next asked for)."""
+    global _store_requests
+    _store_requests += 1
     if source.exists() or not is_remote():
         shutil.copytree(source, target)
     else:  # a remote store's data directory holds only tokens and spool files: maybe nothing yet

@@ -56,6 +56,10 @@ class Settings:
                                       ".../query with /update (Oxigraph's layout)")
     store_graph_store: str = _setting("", "that server's Graph Store Protocol endpoint (default: .../store "
                                            "beside .../query; without one, writes use INSERT DATA)")
+    public_store: str = _setting("", "a second SPARQL 1.1 server (sparql+http://host:port/path of its query "
+                                      "endpoint) that holds the readers' copy of a remote store: its public, "
+                                      "not withdrawn graphs and nothing else, queried with the engine's "
+                                      "union default graph (docs/deploy.md)")
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):

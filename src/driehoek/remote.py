@@ -54,6 +54,7 @@ from . import formats
 from .config import Settings
 from .errors import (BadRequest, DriehoekError, NotAcceptable, QueryTimeout, ServiceUnavailable, StoreError)
 from .iris import DH
+from .replica import PublicCopy
 from .sparql_bind import _BASE, bind, with_base
 from .store import (Activity, CommitResult, EmbeddedStore, GraphName, GraphWrite, RawInput, parse, storage_error)
 
@@ -96,15 +97,20 @@ class Endpoints:
         """`sparql+http://host:port/path` names the query endpoint. A path ending in /query is read as
         the Oxigraph server layout (/update, /store); other engines name theirs in
         DRIEHOEK_STORE_UPDATE and DRIEHOEK_STORE_GRAPH_STORE."""
-        value = settings.store
+        return cls.from_url(settings.store, settings.store_update, settings.store_graph_store)
+
+    @classmethod
+    def from_url(cls, value: str, update: str | None = None, graph_store: str | None = None, *,
+                 setting: str = "DRIEHOEK_STORE") -> Endpoints:
+        """The endpoints of a `sparql+http://host:port/path` value (see from_settings)."""
         scheme, _, rest = value.partition("+")
         if scheme != "sparql" or not rest.startswith(("http://", "https://")):
-            raise StoreError(f"DRIEHOEK_STORE={value!r}: expected sparql+http://host:port/path (the query "
+            raise StoreError(f"{setting}={value!r}: expected sparql+http://host:port/path (the query "
                              "endpoint of a SPARQL 1.1 server), or nothing for the embedded store")
         parts = urlsplit(rest)
         if not parts.netloc:
-            raise StoreError(f"DRIEHOEK_STORE={value!r}: the URL has no host")
-        update, graph_store = settings.store_update or None, settings.store_graph_store or None
+            raise StoreError(f"{setting}={value!r}: the URL has no host")
+        update, graph_store = update or None, graph_store or None
         if parts.path.rstrip("/").endswith("/query"):
             root = parts.path.rstrip("/")[: -len("/query")]
             update = update or urlunsplit(parts._replace(path=root + "/update"))
@@ -263,8 +269,13 @@ class Client:
                                timeout_seconds=self.timeout)
         if "No space left on device" in text:
             raise storage_error(text, "nothing was written")
-        if what == "query" and response.status_code == 500:
-            # what the engine could not evaluate (an unknown function, say): as the embedded store says it
+        # a 5xx that blames the query itself is a 400, as the embedded store says it; any other 5xx is the
+        # engine failing (a crash, Virtuoso's SQL compiler on a valid query: "37000 ... SQ156"). Blamed, as
+        # the engines answer: an SQLSTATE of class 22 (data exception: a function given the wrong type) or
+        # 42 (an undefined function) in Virtuoso's "Virtuoso 42001 Error SR185: Undefined procedure ...",
+        # or Oxigraph's "The custom function <...> is not supported"
+        if what == "query" and response.status_code >= 500 and re.search(
+                r"^\w+ (?:22|42)[0-9A-Z]{3} Error \w+:|\bfunction\b.{0,300}\bis not supported\b", text):
             raise BadRequest(f"query failed: {text[:300]}")
         log.warning("the store at %s answered %s to a %s: %s", response.url, response.status_code, what, text[:300])
         raise StoreError(f"the store answered {response.status_code} to a {what}: {text[:300]}")
@@ -385,8 +396,12 @@ class RemoteDataset:
     """
 
     def __init__(self, client: Client, graph_base: str, *, public: bool, graphs: list[str] | None = None,
-                 key: str = "", bump: Callable[[], str] | None = None, withdrawn: Iterable[str] = ()) -> None:
+                 key: str = "", bump: Callable[[], str] | None = None, withdrawn: Iterable[str] = (),
+                 native: bool = False) -> None:
         self.client, self.graph_base, self.public, self.key = client, graph_base, public, key
+        # native: the server holds the reader's dataset and nothing else (the public copy, replica.py),
+        # and its default graph is the union of its graphs: a query needs no protocol dataset
+        self.native = native
         # withdrawn graphs: still read by pages (a resource in one answers 410), never by a query's dataset
         self.withdrawn = frozenset(withdrawn)
         self.default_iri = graph_base + "default"  # driehoek's default graph, on the server
@@ -428,7 +443,7 @@ class RemoteDataset:
 
     def _dataset(self, named: list[str]) -> tuple[list[str] | None, list[str] | None]:
         """Protocol dataset for a query that reads `named` through GRAPH; None: the server's own."""
-        if not self.public:
+        if not self.public or self.native:
             return None, None
         return [EMPTY_GRAPH], named
 
@@ -501,7 +516,10 @@ class RemoteDataset:
         """The protocol dataset for a query, as pyoxigraph's options would have made it."""
         graphs = [g for g in self.graph_names() if g not in self.withdrawn]
         scope = set(graphs) | {self.default_iri}
-        hidden = set(exclude)
+        hidden = set(exclude) & scope  # a graph this server does not hold is hidden already
+        if self.native and not hidden and default_graph is None and named_graphs is None and (
+                union or not _has_dataset_clause(sparql)):
+            return None, None  # the server's own dataset is the reader's: its union default graph
         if union:
             default = [self.default_iri, *(g for g in graphs if g not in hidden)]
             return default, list(graphs)
@@ -576,6 +594,12 @@ class RemoteDataset:
         """Nothing to do: the server has committed each request when it answers."""
 
 
+def _has_dataset_clause(sparql: str) -> bool:
+    from .sparql import has_dataset_clause
+
+    return has_dataset_clause(sparql)
+
+
 def list_graphs(client: Client, graph_base: str, *, public: bool) -> list[str]:
     """The server's named graphs that driehoek reads (sorted): in its namespaces, without staging
     graphs and without driehoek's default graph; without private graphs for a public view."""
@@ -606,6 +630,12 @@ class RemoteStore(EmbeddedStore):
         self._view_lock = threading.Lock()
         self._db = RemoteDataset(self.client, self.graph_base, public=False, bump=self._version_update)  # type: ignore[assignment]
         self._recover()
+        self.public_copy: PublicCopy | None = None
+        if settings.public_store:
+            copy = Endpoints.from_url(settings.public_store, setting="DRIEHOEK_PUBLIC_STORE")
+            self.public_copy = PublicCopy(self, Client(copy, timeout=settings.query_timeout, skolem=self.client.skolem,
+                                                       namespaces=self.client.namespaces))
+            self.publish_snapshot()
 
     # -- housekeeping ------------------------------------------------------------------------------
 
@@ -848,12 +878,21 @@ class RemoteStore(EmbeddedStore):
         return values[-1] if values else f"{0:020d}"
 
     def publish_snapshot(self) -> None:  # type: ignore[override]
-        """Readers query the server directly: nothing to publish."""
-        return None
+        """Level the readers' copy with the store, where there is one (DRIEHOEK_PUBLIC_STORE); else
+        readers query this server, through the public graphs listed: nothing to publish."""
+        if self.public_copy is not None:
+            with self._lock:
+                self.public_copy.publish()
 
     def public_view(self) -> RemoteDataset:
         """What readers see now: a view of the public graphs, one object per version of the store
         (so per-version caches keyed on the object, like the changes feed's, keep working)."""
+        if self.public_copy is not None:
+            with self._view_lock:
+                version = self.public_copy.version  # what the copy holds, not what the store holds now
+                if self._view is None or self._view.key != version:
+                    self._view = self.public_copy.view(version)
+                return self._view
         version = self.version()
         with self._view_lock:
             if self._view is None or self._view.key != version:
