@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .iris import DH
+from ..iris import DH
 
 if TYPE_CHECKING:
-    from .remote import Client, RemoteDataset, RemoteStore
+    from .client import Client
+    from .remote import RemoteStore
+    from .remote_view import RemoteDataset
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ class PublicCopy:
         return {row["g"].value: row["e"].value for row in rows if isinstance(row["g"], ox.NamedNode)}
 
     def _graphs_here(self) -> list[str]:
-        from .remote import list_graphs
+        from .remote_view import list_graphs
 
         default = self.store._db.default_iri
         return [default, *list_graphs(self.client, self.store.graph_base, public=True)]
@@ -135,7 +137,7 @@ class PublicCopy:
     def view(self, key: str) -> RemoteDataset:
         """The readers' view of the copy: no protocol dataset where the server's default graph is the
         union of its graphs (else the graphs listed, as on the store itself)."""
-        from .remote import RemoteDataset, list_graphs
+        from .remote_view import RemoteDataset, list_graphs
 
         graphs = list_graphs(self.client, self.store.graph_base, public=True)
         return RemoteDataset(self.client, self.store.graph_base, public=True, graphs=graphs, key=key,
