@@ -1,5 +1,5 @@
 """Query text for a SPARQL 1.1 server: the protocol has no pre-bound variables and no base IRI, so a
-remote store writes both into the query itself (remote.py sends the result)."""
+remote store writes both into the query itself (store/remote_view.py and remote_queries.py send it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .errors import BadRequest
 from .sparql import _SKIP
 
 if TYPE_CHECKING:
-    from .remote import Skolem
+    from .store.client import Skolem
 
 _WHERE = re.compile(r"\bWHERE\s*\{|\{", re.IGNORECASE)
 _BASE = re.compile(r"(?<![\w:?$])BASE\s*<([^<>\s]*)>", re.IGNORECASE)
