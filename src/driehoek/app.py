@@ -10,7 +10,6 @@ from .web import (api, browse, caching, context, contribute, crosswalk, errors, 
                   named_queries, releases, resources, slots, sparql)
 from .web import report as report_web
 from .web.errors import render_error
-from .workers import QueryPool
 
 __all__ = ["create_app", "render_error"]  # render_error, web/errors.py's, is imported from here by tests/test_error_pages.py
 
@@ -23,17 +22,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = service or Driehoek(settings)
-    if service.remote:  # user queries run on the SPARQL server, under a client-side deadline
-        from .remote import RemoteQueryRunner  # only a remote store needs it (as in service.py)
-
-        pool = RemoteQueryRunner(service.snapshot, settings.data_dir / "spool", workers=settings.query_workers,
-                                 timeout=settings.query_timeout)
-    else:
-        pool = QueryPool(
-            settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
-            timeout=settings.query_timeout, memory_mib=settings.query_memory,
-            meta_graph=settings.graph_base + "meta", max_heavy=settings.query_heavy or None,
-        )
+    pool = service.query_runner()  # worker processes on the snapshots, or the SPARQL server itself
     context.init_app(app, settings, service, pool)
     i18n.init_app(app)
     caching.init_app(app)

@@ -10,7 +10,6 @@ import dataclasses
 import gzip
 import hashlib
 import io
-import itertools
 import json
 import re
 import uuid
@@ -26,12 +25,13 @@ import pyoxigraph as ox
 
 from . import formats, validation
 from .config import Settings
-from .errors import (BadRequest, Conflict, DriehoekError, Forbidden, NotFound, PreconditionFailed, QueryTimeout,
+from .errors import (BadRequest, DriehoekError, Forbidden, NotFound, PreconditionFailed, QueryTimeout,
                      StoreError, ValidationFailed)
 from .iris import DCTERMS, DH, XSD, graph_iri_for_path, slugify
 from .versions import VersionStore
-from .store import (NESTED_FORMATS, Activity, CommitResult, EmbeddedStore, GraphWrite, RawInput, SnapshotReader,
-                    SplitStore, parse, sha256_of, storage_error)
+from .store import (NESTED_FORMATS, Activity, CommitResult, GraphWrite, RawInput, parse, sha256_of,
+                    storage_error)
+from .store.backends import open_backend
 from .tokens import Principal
 
 Progress = Callable[[int], None]
@@ -81,6 +81,10 @@ class _CountingReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
 
     def readinto(self, buffer: Any) -> int:
         chunk = self.inner.read(len(buffer))
@@ -178,13 +182,8 @@ class Driehoek:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.remote = bool(settings.store)
-        if self.remote:
-            from .remote import Endpoints
-
-            Endpoints.from_settings(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
+        self.backend = open_backend(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
         self._store: Any = None  # a SplitStore (embedded) or a RemoteStore
-        self.reader = SnapshotReader(settings.data_dir / "snapshots")
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -193,12 +192,7 @@ class Driehoek:
         """The writer's store, opened on first use (the embedded one takes the RocksDB lock; a
         remote one is reached per request)."""
         if self._store is None:
-            if self.remote:
-                from .remote import RemoteStore
-
-                self._store = RemoteStore(self.settings)
-            else:
-                self._store = SplitStore(self.settings.data_dir, self.settings.base_iri)
+            self._store = self.backend.open()
             # we hold the lock, so no update is being tried: a trial checkpoint here was left by a kill
             shutil.rmtree(self.settings.data_dir / "trial", ignore_errors=True)
         return self._store
@@ -268,11 +262,8 @@ class Driehoek:
             graph = write.graph
             if not isinstance(graph, ox.NamedNode) or write.mode == "loaded":
                 continue
-            before = {q.subject.value: q.object.value for q in self.store.for_graph(graph).raw.quads_for_pattern(
-                None, status, None, graph) if isinstance(q.subject, ox.NamedNode)} \
-                if isinstance(self.store, SplitStore) else {
-                q.subject.value: q.object.value for q in self.store.raw.quads_for_pattern(None, status, None, graph)
-                if isinstance(q.subject, ox.NamedNode)}
+            before = {q.subject.value: q.object.value for q in self.store.quads(graph, status)
+                      if isinstance(q.subject, ox.NamedNode)}
             if write.mode == "delete":
                 after: dict[str, str] = {}
             elif isinstance(write.quads, list):
@@ -366,59 +357,30 @@ class Driehoek:
         """What the gate may look up about the IRIs a write mentions: the public graphs, and of the
         private ones only those in `private` (a writer's own). An anonymous dry run learns nothing of
         private graphs, not even whether an IRI is typed in one."""
-        if self._store is None and not self.remote and not self.settings.store_dir.exists():
+        if self._store is None and not self.backend.exists():
             return None  # a dry run without a store: no context, and no store created for it
         # withdrawn graphs are gone for the gate too (an anonymous dry run must not tell what they held)
         exclude = set(exclude) | set(self.withdrawn_graphs(self.store.raw))
         visible = [g for g in private if g not in exclude]
-        private_prefix = self.settings.graph_base + "private/"
 
         def lookup(iri: ox.NamedNode) -> Iterator[ox.Quad]:
             # the store is looked up at call time, never captured: a traceback that keeps this
             # closure alive must not keep the RocksDB lock with it
-            for predicate in validation.CONTEXT_PREDICATES:
-                for quad in self.store.raw.quads_for_pattern(iri, predicate, None, None):
-                    graph = quad.graph_name
-                    if isinstance(graph, ox.NamedNode) and (graph.value in exclude or (
-                            graph.value.startswith(private_prefix) and graph.value not in visible)):
-                        continue
-                    yield quad
-                if isinstance(self.store, SplitStore):  # the public store above never holds a private graph
-                    for name in visible:
-                        yield from self.store.private.raw.quads_for_pattern(iri, predicate, None, ox.NamedNode(name))
+            yield from self.store.context([iri], CONTEXT, exclude, visible)
+
+        def many(iris: Iterable[ox.NamedNode]) -> list[ox.Quad]:  # one request for all, where that counts
+            return self.store.context(iris, CONTEXT, exclude, visible)  # type: ignore[no-any-return]
 
         plain = {q.value for q in CONTEXT} | validation._direct_properties()
         # the metadata describes graphs, the system graphs the vocabulary: neither describes a resource
-        skipped = set(exclude) | set(self.system_graphs()) | {self.settings.graph_base + "meta", private_prefix + "meta"}
+        skipped = set(exclude) | set(self.system_graphs())
 
         def described(iris: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
             # which of these nodes the same graphs describe with more than a type (a known case,
             # organisation, ...): a write that merely types one of those refers to it
-            found = set()
-            for iri in iris:
-                quads = self.store.raw.quads_for_pattern(iri, None, None, None)
-                if isinstance(self.store, SplitStore):
-                    quads = itertools.chain(quads, *(self.store.private.raw.quads_for_pattern(
-                        iri, None, None, ox.NamedNode(name)) for name in visible))
-                for quad in quads:
-                    graph = quad.graph_name
-                    if quad.predicate.value in plain or not isinstance(graph, ox.NamedNode) or (
-                            graph.value in skipped) or (
-                            graph.value.startswith(private_prefix) and graph.value not in visible):
-                        continue
-                    found.add(iri)
-                    break
-            return found
+            return self.store.described(iris, plain, skipped, visible)  # type: ignore[no-any-return]
 
-        if self.remote:
-            def many(iris: Iterable[ox.NamedNode]) -> Any:
-                hidden = set(exclude) | (set(self.store.private_graphs()) - set(visible))
-                return self.store.context(iris, CONTEXT, hidden)
-            lookup.many = many  # type: ignore[attr-defined]
-
-            def described(iris: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:  # noqa: F811
-                hidden = set(exclude) | (set(self.store.private_graphs()) - set(visible)) | set(self.system_graphs())
-                return self.store.described(iris, plain, hidden)
+        lookup.many = many  # type: ignore[attr-defined]
         lookup.described = described  # type: ignore[attr-defined]
         return lookup
 
@@ -541,7 +503,7 @@ class Driehoek:
     def init(self, *, agent: str = "driehoek init", progress: Callable[[str], None] | None = None) -> int:
         """Load the bundled ontology, shapes, schemes and data into an empty store; 0 if not empty."""
         if not self.store.is_empty():
-            if not self.remote and self.reader.directory.current() is None:
+            if not self.backend.published_ready():
                 self.store.publish_snapshot()
             return 0
         sources = []
@@ -824,39 +786,24 @@ class Driehoek:
     def snapshot(self) -> ox.Store:
         """The newest published snapshot, read-only (on a remote store: a view of its public graphs,
         which answers the same calls)."""
-        if self.remote:
-            return self.store.public_view()  # type: ignore[attr-defined, no-any-return]
-        return self.reader.store()
+        return self.backend.snapshot(lambda: self.store)  # type: ignore[no-any-return]
+
+    @property
+    def reader(self) -> Any:
+        """The embedded store's snapshot reader (tests and tools that look at snapshot files)."""
+        return getattr(self.backend, "reader", None)
 
     def published(self) -> tuple[str, ox.Store]:
         """(key, store) of what readers see now; the key names that state for caches and ETags."""
-        if self.remote:
-            view = self.store.public_view()  # type: ignore[attr-defined]
-            return view.key, view
-        before = None
-        for _attempt in range(3):
-            before = self.reader.directory.current()
-            store = self.reader.store()
-            if self.reader.path == before:
-                break  # the store we hold is the snapshot `before` names: the ETag will not lie
-        return (before.name if before is not None else ""), store
+        return self.backend.published(lambda: self.store)
 
     def health(self) -> dict[str, Any]:
         """Status, triple count and snapshot age, from the snapshot readers see."""
-        import time
+        return self.backend.health(lambda: self.store)
 
-        if self.remote:
-            key, view = self.published()
-            return {"status": "ok", "triples": len(view), "graphs": len(view.graph_names()),  # type: ignore[attr-defined]
-                    "snapshot_age_seconds": round(time.time() - int(key) / 1e9, 3) if int(key) else None,
-                    "store": "remote"}
-        path = self.reader.directory.current()
-        if path is None:
-            return {"status": "starting", "triples": 0, "snapshot_age_seconds": None}
-        store = self.reader.store()
-        age = time.time() - int(path.name) / 1e9
-        return {"status": "ok", "triples": len(store), "graphs": sum(1 for _ in store.named_graphs()),
-                "snapshot_age_seconds": round(age, 3)}
+    def query_runner(self) -> Any:
+        """What runs user queries (/sparql): worker processes on the snapshots, or the server itself."""
+        return self.backend.query_runner(self.snapshot)
 
     def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
              graph: str | None = None) -> None:
@@ -868,58 +815,19 @@ class Driehoek:
         """A consistent backup directory; from the newest snapshot when the store is busy."""
         try:
             self.store.backup(target)
-        except StoreError:
-            if self.remote:
-                raise  # its own message says what to do instead
-            raise StoreError("the store is in use by a running server; stop it, or copy its newest "
-                             f"snapshot in {self.settings.data_dir / 'snapshots'} (public graphs only)")
+        except StoreError as err:
+            raise self.backend.backup_refused(err) from err
 
     def restore(self, source: Path, *, agent: str, progress: Progress | None = None) -> int:
         """Replace the whole store with a backup directory or a dump file (N-Quads / TriG)."""
-        if self.remote:
-            return self._restore_remote(source, progress)
-        if self._store is not None:
-            raise Conflict("close the store before restoring")
-        target = self.settings.store_dir
-        if target.exists() and any(target.iterdir()):
-            raise Conflict(f"{target} is not empty; restore into a new data directory "
-                           "(DRIEHOEK_DATA_DIR) or move the old store away first")
-        if source.is_dir():
-            if (source / "store").is_dir():  # a backup of both stores (see SplitStore.backup)
-                shutil.copytree(source / "store", target, dirs_exist_ok=True)
-                if (source / "private").is_dir():
-                    shutil.copytree(source / "private", self.settings.data_dir / "private", dirs_exist_ok=True)
-            else:  # an older driehoek's one store: opening it moves its private graphs apart
-                shutil.copytree(source, target, dirs_exist_ok=True)
-            self.store.publish_snapshot()
-            return len(self.store)
-        src = Source.from_path(source)
-        if not src.fmt.is_dataset:
-            raise BadRequest(f"{source}: restore takes a backup directory or an N-Quads/TriG dump")
-        with src.open() as raw:
-            stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
-            quads = parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name)
-            self.store.restore_quads(quads)
-        self.store.publish_snapshot()
-        return len(self.store)
 
-    def _restore_remote(self, source: Path, progress: Progress | None) -> int:
-        """A dump file into an empty remote store (a backup directory is the embedded store's)."""
-        if source.is_dir():
-            raise BadRequest(f"{source}: a remote store is restored from an N-Quads/TriG dump, not from an "
-                             "embedded store's backup directory")
-        if not self.store.is_empty():
-            raise Conflict("the remote store is not empty; restore into an empty one")
-        src = Source.from_path(source)
-        if not src.fmt.is_dataset:
-            raise BadRequest(f"{source}: restore takes a backup directory or an N-Quads/TriG dump")
-        with src.open() as raw:
-            stream = io.BufferedReader(_CountingReader(raw, progress), 1 << 20)
-            self.store.raw.bulk_extend(parse(stream, src.fmt, base_iri=self.settings.base_iri, source_name=src.name))
-        # a new version (bumped by every update on a remote store): an operation that changes nothing
-        # (an empty INSERT DATA would do too, but Virtuoso refuses it as a syntax error)
-        self.store.update(f"DROP SILENT GRAPH <{self.settings.graph_base}staging/restore-none>")
-        return len(self.store)
+        def open_dump(path: Path) -> tuple[formats.Format, IO[bytes], str]:
+            src = Source.from_path(path)
+            if not src.fmt.is_dataset:
+                raise BadRequest(f"{path}: restore takes a backup directory or an N-Quads/TriG dump")
+            return src.fmt, io.BufferedReader(_CountingReader(src.open(), progress), 1 << 20), src.name
+
+        return self.backend.restore(source, self._store is not None, lambda: self.store, open_dump)
 
 
 __all__ = ["Driehoek", "LoadOutcome", "Source", "bundled_sources", "DriehoekError"]

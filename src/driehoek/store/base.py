@@ -276,9 +276,9 @@ class WritePath:
             return quad.object.value
         return ""
 
-    def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
-        """All quads, or one graph's."""
-        return self._store.quads_for_pattern(None, None, None, graph)
+    def quads(self, graph: GraphName | None = None, predicate: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+        """All quads, or one graph's (with one predicate, if given)."""
+        return self._store.quads_for_pattern(None, predicate, None, graph)
 
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs holding data (metadata and staging excluded)."""

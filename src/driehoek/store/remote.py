@@ -219,9 +219,11 @@ class RemoteStore(WritePath):
             f"{{ GRAPH <{self.meta_for(graph).value}> {{ <{graph.value}> ?p ?o }} }} }}", None, None))
 
     def context(self, iris: Iterable[ox.NamedNode], predicates: Iterable[ox.NamedNode],
-                exclude: set[str]) -> list[ox.Quad]:
-        """The quads with these subjects and predicates, outside the `exclude` graphs: the SHACL
-        gate's context, a few requests for a whole upload instead of one per IRI."""
+                exclude: set[str], visible: Iterable[str] = ()) -> list[ox.Quad]:
+        """The quads with these subjects and predicates, outside the `exclude` graphs and of the
+        private graphs only the `visible` ones: the SHACL gate's context, a few requests for a whole
+        upload instead of one per IRI."""
+        exclude = set(exclude) | (set(self.private_graphs()) - set(visible))
         wanted, found = sorted(iris, key=str), []
         values_p = " ".join(str(p) for p in predicates)
         for start in range(0, len(wanted), 500):
@@ -235,9 +237,12 @@ class RemoteStore(WritePath):
                 found.append(ox.Quad(row["s"], row["p"], row["o"], self._db.local(graph)))
         return found
 
-    def described(self, iris: Iterable[ox.NamedNode], plain: Iterable[str], exclude: set[str]) -> set[ox.NamedNode]:
-        """Those of `iris` that some graph outside `exclude` (and the metadata) describes with a
-        predicate not in `plain`: the SHACL gate's test of whether a merely typed node is known."""
+    def described(self, iris: Iterable[ox.NamedNode], plain: Iterable[str], exclude: set[str],
+                  visible: Iterable[str] = ()) -> set[ox.NamedNode]:
+        """Those of `iris` that some graph outside `exclude` (and the metadata; of the private graphs
+        only the `visible` ones) describes with a predicate not in `plain`: the SHACL gate's test of
+        whether a merely typed node is known."""
+        exclude = set(exclude) | (set(self.private_graphs()) - set(visible))
         wanted, found = sorted(iris, key=str), set()
         skipped = set(exclude) | {self.meta_graph.value, self.private_meta_graph.value}
         values_p = ", ".join(f"<{p}>" for p in sorted(plain))

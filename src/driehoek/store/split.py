@@ -192,17 +192,45 @@ class SplitStore:
         """The graph's current ETag."""
         return self.for_graph(graph).etag(graph)
 
-    def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
-        """All quads of both stores, or one graph's."""
+    def quads(self, graph: GraphName | None = None, predicate: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+        """All quads of both stores, or one graph's (with one predicate, if given)."""
         if graph is None:
-            return itertools.chain(self.public.quads(), self.private.quads())
-        return self.for_graph(graph).quads(graph)
+            return itertools.chain(self.public.quads(None, predicate), self.private.quads(None, predicate))
+        return self.for_graph(graph).quads(graph, predicate)
 
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs holding data, in both stores."""
         return sorted({*self.public.named_graphs(), *(g for g in self.private.named_graphs()
                                                       if g not in (self.private.provenance_graph.value,
                                                                    self.private.pending_graph.value))})
+
+    def context(self, iris: Iterable[ox.NamedNode], predicates: Iterable[ox.NamedNode],
+                exclude: set[str], visible: Iterable[str] = ()) -> list[ox.Quad]:
+        """The quads with these subjects and predicates, outside the `exclude` graphs and of the
+        private graphs only the `visible` ones: the SHACL gate's context."""
+        found: list[ox.Quad] = []
+        for iri in iris:
+            for predicate in predicates:
+                found += [q for q in self.public.raw.quads_for_pattern(iri, predicate, None, None)
+                          if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in exclude)]
+                for name in visible:  # the public store never holds a private graph
+                    found += self.private.raw.quads_for_pattern(iri, predicate, None, ox.NamedNode(name))
+        return found
+
+    def described(self, iris: Iterable[ox.NamedNode], plain: Iterable[str], exclude: set[str],
+                  visible: Iterable[str] = ()) -> set[ox.NamedNode]:
+        """Those of `iris` that a named graph outside `exclude` and the metadata (of the private graphs
+        only the `visible` ones) describes with a predicate not in `plain`: the SHACL gate's test of
+        whether a merely typed node is known."""
+        plain, skipped = set(plain), set(exclude) | {self.meta_graph.value, self.private_meta_graph.value}
+        found = set()
+        for iri in iris:
+            quads = itertools.chain(self.public.raw.quads_for_pattern(iri, None, None, None), *(
+                self.private.raw.quads_for_pattern(iri, None, None, ox.NamedNode(name)) for name in visible))
+            if any(q.predicate.value not in plain and isinstance(q.graph_name, ox.NamedNode)
+                   and q.graph_name.value not in skipped for q in quads):
+                found.add(iri)
+        return found
 
     def owner(self, graph: ox.NamedNode) -> str | None:
         """Who owns a private graph (None: no record of it)."""
