@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pyoxigraph as ox
 
 from . import formats, queries
 from .config import Settings, describe

@@ -66,7 +66,7 @@ class GraphContent:
 
 def is_private(service: Driehoek, graph: GraphName) -> bool:
     """True for graphs under {base}graph/private/: never shown without a token."""
-    return isinstance(graph, ox.NamedNode) and graph.value.startswith(service.settings.graph_base + "private/")
+    return isinstance(graph, ox.NamedNode) and service.layout.is_private(graph.value)
 
 
 def read_graph(service: Driehoek, graph: GraphName, *, principal: Principal | None) -> GraphContent:
@@ -84,8 +84,8 @@ def read_graph(service: Driehoek, graph: GraphName, *, principal: Principal | No
             triples = [q.triple for q in store.quads(graph)]
             return GraphContent(graph, triples, store.etag(graph) or _content_etag(triples))
     snapshot = service.snapshot()
-    meta = ox.NamedNode(service.settings.graph_base + "meta")
-    if isinstance(graph, ox.NamedNode) and _withdrawn(snapshot, meta, graph):
+    meta = service.layout.meta
+    if isinstance(graph, ox.NamedNode) and graph.value in service.withdrawn_graphs(snapshot):
         if principal is None:
             raise Gone(f"graph {graph.value} has been withdrawn", graph=graph.value,
                        **_tombstone(snapshot, meta, graph))
@@ -96,7 +96,7 @@ def read_graph(service: Driehoek, graph: GraphName, *, principal: Principal | No
     if isinstance(graph, ox.NamedNode) and not snapshot.contains_named_graph(graph):
         raise NotFound(f"no graph {graph.value}")
     triples = [q.triple for q in snapshot.quads_for_pattern(None, None, None, graph)]
-    subject = graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(service.settings.graph_base + "default")
+    subject = graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(service.layout.default)
     etag = next((q.object.value for q in snapshot.quads_for_pattern(subject, ox.NamedNode(DH + "etag"), None, meta)),
                 "")
     return GraphContent(graph, triples, etag or _content_etag(triples))
@@ -106,10 +106,6 @@ def _content_etag(triples: Iterable[ox.Triple]) -> str:
     """An ETag for a graph without a metadata record (never written through driehoek)."""
     digest = hashlib.sha256("\n".join(sorted(str(t) for t in triples)).encode())
     return "c" + digest.hexdigest()[:31]
-
-
-def _withdrawn(store: ox.Store, meta: ox.NamedNode, graph: ox.NamedNode) -> bool:
-    return any(True for _ in store.quads_for_pattern(graph, ox.NamedNode(DH + "withdrawn"), None, meta))
 
 
 def _tombstone(store: ox.Store, meta: ox.NamedNode, graph: ox.NamedNode) -> dict[str, str]:

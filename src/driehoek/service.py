@@ -32,6 +32,7 @@ from .versions import VersionStore
 from .store import (NESTED_FORMATS, Activity, CommitResult, GraphWrite, RawInput, parse, sha256_of,
                     storage_error)
 from .store.backends import open_backend
+from .store.layout import GraphLayout, withdrawn_graphs
 from .tokens import Principal
 
 Progress = Callable[[int], None]
@@ -183,6 +184,7 @@ class Driehoek:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.backend = open_backend(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
+        self.layout = GraphLayout(settings.base_iri)
         self._store: Any = None  # a SplitStore (embedded) or a RemoteStore
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -305,7 +307,7 @@ class Driehoek:
     def is_private(self, graph: ox.NamedNode | ox.DefaultGraph | str) -> bool:
         """True for graphs under {base}graph/private/."""
         value = graph if isinstance(graph, str) else graph.value if isinstance(graph, ox.NamedNode) else ""
-        return value.startswith(self.settings.graph_base + "private/")
+        return self.layout.is_private(value)
 
     def owner_of(self, graph: ox.NamedNode) -> str | None:
         """The token that owns a private graph (None: no such graph)."""
@@ -776,10 +778,7 @@ class Driehoek:
 
     def withdrawn_graphs(self, store: ox.Store | None = None) -> list[str]:
         """Graphs withdrawn so far (from the metadata of the snapshot, or of `store`)."""
-        target = store if store is not None else self.snapshot()
-        meta = ox.NamedNode(self.settings.graph_base + "meta")
-        return sorted(q.subject.value for q in target.quads_for_pattern(
-            None, ox.NamedNode(DH + "withdrawn"), None, meta) if isinstance(q.subject, ox.NamedNode))
+        return withdrawn_graphs(store if store is not None else self.snapshot(), self.layout.meta)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -91,7 +91,7 @@ class QueryOutcome:
             pass
 
 
-class _SpillingWriter:
+class SpillingWriter:
     """Where a worker serialises a result: memory up to `limit` bytes, past that the spool file
     (so a huge result never sits in the worker's memory)."""
 
@@ -132,15 +132,6 @@ class _SpillingWriter:
             self.file.close()
             Path(self.path).unlink(missing_ok=True)
         self.parts = []
-
-
-def _withdrawn(store: Any, meta_graph: str) -> frozenset[str]:
-    """Graphs the snapshot's metadata marks as withdrawn: kept, but out of the default graph."""
-    import pyoxigraph as ox
-
-    predicate = ox.NamedNode("https://w3id.org/driehoek/def#withdrawn")
-    return frozenset(q.subject.value for q in store.quads_for_pattern(None, predicate, None, ox.NamedNode(meta_graph))
-                     if isinstance(q.subject, ox.NamedNode))
 
 
 @dataclass(frozen=True)
@@ -222,10 +213,11 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "",
 
     from . import sparql as sparql_module
     from .store import syntax_error
+    from .store.layout import withdrawn_graphs
 
     shape = _inspect(job.sparql, job.base_iri)  # 400 for SERVICE, before anything runs
     store = reader.store()
-    withdrawn = _withdrawn(store, meta_graph) if meta_graph else frozenset()
+    withdrawn = frozenset(withdrawn_graphs(store, meta_graph)) if meta_graph else frozenset()
     if withdrawn and not job.exclude_from_default:
         job = QueryJob(**{**job.__dict__, "exclude_from_default": tuple(withdrawn)})
     kwargs: dict[str, Any] = {}
@@ -244,7 +236,7 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "",
     if job.base_iri:
         kwargs["base_iri"] = job.base_iri
     if job.substitutions:
-        kwargs["substitutions"] = {ox.Variable(name): _term(kind, value, extra)
+        kwargs["substitutions"] = {ox.Variable(name): job_term(kind, value, extra)
                                    for name, kind, value, extra in job.substitutions}
     try:
         results = store.query(job.sparql, **kwargs)
@@ -258,7 +250,7 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "",
         offered = ", ".join(f.media_type for f in sparql_module.offered_formats(kind))
         raise NotAcceptable(f"the query gives a {kind} result; it can be had as: {offered}")
     fmt = formats.by_name(name, sparql_module.offered_formats(kind))
-    out = _SpillingWriter(job.spool, inline_limit)
+    out = SpillingWriter(job.spool, inline_limit)
     try:
         sparql_module.serialize(results, fmt, out)
     except SyntaxError as err:  # some errors only surface while iterating
@@ -273,7 +265,7 @@ def _run_job(reader: Any, job: QueryJob, meta_graph: str = "",
     return kind, fmt.name, out.size, out.finish()
 
 
-def _term(kind: str, value: str, extra: str) -> Any:
+def job_term(kind: str, value: str, extra: str) -> Any:
     import pyoxigraph as ox
 
     if kind == "iri":

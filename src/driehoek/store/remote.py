@@ -61,6 +61,7 @@ from .records import (
     storage_error,
 )
 from .remote_view import RemoteDataset, list_graphs
+from .layout import withdrawn_graphs
 from .replica import PublicCopy
 
 log = logging.getLogger(__name__)
@@ -355,9 +356,7 @@ class RemoteStore(WritePath):
         with self._view_lock:
             if self._view is None or self._view.key != version:
                 graphs = list_graphs(self.client, self.graph_base, public=True)
-                withdrawn = [row["g"].value for row in self.client.query(
-                    f"SELECT ?g WHERE {{ GRAPH <{self.meta_graph.value}> {{ ?g <{DH}withdrawn> true }} }}", None, None)
-                    if isinstance(row["g"], ox.NamedNode)]
+                withdrawn = withdrawn_graphs(self._db, self.meta_graph)
                 self._view = RemoteDataset(self.client, self.graph_base, public=True, graphs=graphs, key=version,
                                            withdrawn=withdrawn)
             return self._view

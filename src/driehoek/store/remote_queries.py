@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -16,9 +16,6 @@ from ..errors import BadRequest, NotAcceptable, ServiceUnavailable
 from ..sparql_bind import bind, with_base
 from .client import without_dataset_clauses
 from .remote_view import RemoteDataset
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +59,8 @@ class RemoteQueryRunner:
             base_iri: str | None = None, trusted: bool = False) -> Any:
         """Run one query on the server within the time limit (`trusted`: as QueryPool.run; unused here)."""
         from .. import sparql as sparql_module
-        from ..workers import QueryOutcome, _SpillingWriter, _term, _withdrawn
+        from ..workers import QueryOutcome, SpillingWriter, job_term
+        from .layout import withdrawn_graphs
         from .records import syntax_error
 
         limit = self.timeout if timeout is None else timeout
@@ -73,7 +71,7 @@ class RemoteQueryRunner:
             view = self.view()
             sparql = job_sparql
             if substitutions:
-                sparql = bind(sparql, {name: _term(kind, value, extra) for name, kind, value, extra in substitutions},
+                sparql = bind(sparql, {name: job_term(kind, value, extra) for name, kind, value, extra in substitutions},
                               view.skolem)
             sparql = with_base(sparql, base_iri)
             shape = self._inspect(sparql, limit)  # 400 for SERVICE: nothing a stranger names is fetched
@@ -90,7 +88,7 @@ class RemoteQueryRunner:
                         ox.NamedNode(iri)
                     except ValueError as err:
                         raise BadRequest(f"the query's dataset names {iri!r}, which is not an absolute IRI") from err
-            hidden = set(exclude_from_default or ()) | set(_withdrawn(view, view.graph_base + "meta"))
+            hidden = set(exclude_from_default or ()) | set(withdrawn_graphs(view, view.graph_base + "meta"))
             try:
                 default, named = view.dataset(
                     sparql, base_iri,
@@ -108,7 +106,7 @@ class RemoteQueryRunner:
             if fmt is None:
                 offered = ", ".join(f.media_type for f in sparql_module.offered_formats(kind))
                 raise NotAcceptable(f"the query gives a {kind} result; it can be had as: {offered}")
-            out = _SpillingWriter(str(spool), 256 * 1024)
+            out = SpillingWriter(str(spool), 256 * 1024)
             try:
                 sparql_module.serialize(results, fmt, out)
             except (SyntaxError, OSError, RuntimeError) as err:

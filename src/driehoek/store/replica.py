@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ..iris import DH
+from .layout import withdrawn_graphs
 
 if TYPE_CHECKING:
     from .client import Client
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ONE_REQUEST = 50_000  # quads up to which a change goes as one update request (readers see it whole)
-_ETAG, _WITHDRAWN, _HELD = ox.NamedNode(DH + "etag"), ox.NamedNode(DH + "withdrawn"), ox.NamedNode(DH + "heldSubject")
+_ETAG, _HELD = ox.NamedNode(DH + "etag"), ox.NamedNode(DH + "heldSubject")
 
 
 class PublicCopy:
@@ -57,8 +58,7 @@ class PublicCopy:
         version = store.version()
         meta = list(store._db.quads_for_pattern(None, None, None, store.meta_graph))
         etags = {q.subject.value: q.object.value for q in meta if q.predicate == _ETAG and isinstance(q.subject, ox.NamedNode)}
-        withdrawn = {q.subject.value for q in meta if q.predicate == _WITHDRAWN and isinstance(q.subject, ox.NamedNode)
-                     and isinstance(q.object, ox.Literal) and q.object.value in ("true", "1")}
+        withdrawn = set(withdrawn_graphs(store._db, store.meta_graph))
         graphs = [g for g in self._public_graphs() if g not in withdrawn]
         meta += self._held(withdrawn)
         copied = self._copied()
