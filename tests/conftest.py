@@ -57,11 +57,43 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"driehoek store backend: {backend.name()}"
 
 
+# The fixtures that open a store or a server on the backend under test (`backend.settings_for`,
+# `env_for`, `copy_data_dir`, or a `Server`/`Cli` on such a data directory). Matched by name against
+# each test's fixture closure (`item.fixturenames`: the fixtures it asks for and those they ask for),
+# so a module's own fixture that reaches a store through one of conftest's needs no entry here; the
+# entries after conftest's are module fixtures that make a data directory themselves (tests/stewards.py's
+# `make_data_dir`, `start_site`, a `Server` of their own). A name listed here that opens nothing in
+# some module costs that module a rerun on the remote passes, nothing more; a store fixture missing
+# here fails its test on every pass (_check_store_use), never silently.
+STORE_FIXTURES = frozenset({
+    # conftest.py
+    "settings", "service", "cli", "bundled_data_dir", "bundled", "server", "store_backend",
+    # module and package fixtures
+    "steward", "site", "inproc", "loaded", "live", "app", "client", "data_dir", "big_data_dir", "limits",
+    "gate", "released", "pool", "proxied", "w3c", "w3c_server",
+})
+
+
+def uses_a_store(item: pytest.Item) -> bool:
+    """True when the test opens a store or server on the backend under test (one of STORE_FIXTURES)."""
+    return not STORE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a remote store, skip the tests of the embedded store's own machinery, saying why; on
-    Virtuoso, also the tests of a guarantee that engine cannot give (docs/deploy.md lists them)."""
+    """On a remote store, deselect the tests that open no store (they ran on the embedded pass, and
+    run the same on every backend) and skip those of the embedded store's own machinery, saying why;
+    on Virtuoso, also skip the tests of a guarantee that engine cannot give (docs/deploy.md lists them)."""
     if not backend.is_remote():
         return
+    storeless = [item for item in items if not uses_a_store(item)]
+    if storeless:
+        config.hook.pytest_deselected(items=storeless)
+        items[:] = [item for item in items if uses_a_store(item)]
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"driehoek: {len(storeless)} tests deselected on {backend.name()}: they open no store "
+                                "or server (none of conftest.STORE_FIXTURES), so they run the same on every "
+                                "backend and the embedded pass runs them")
     for item in items:
         if backend.is_virtuoso():
             marker = item.get_closest_marker("not_on_virtuoso")
@@ -79,6 +111,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     backend.shutdown()
+
+
+_STORE_REQUESTS_BEFORE = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note how often a store was asked for before this test's fixtures are set up."""
+    item.stash[_STORE_REQUESTS_BEFORE] = backend.store_requests()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A teardown error for a test that reached a store although it asks for none of STORE_FIXTURES:
+    the remote passes would deselect it and so never run it on the backend it touches."""
+    result = yield
+    _check_store_use(item)
+    return result
+
+
+def _check_store_use(item: pytest.Item) -> None:
+    before = item.stash.get(_STORE_REQUESTS_BEFORE, None)
+    if before is not None and backend.store_requests() > before and not uses_a_store(item):
+        pytest.fail(
+            f"{item.nodeid} opened a store on the backend under test but asks for none of conftest.STORE_FIXTURES, "
+            "so the remote passes deselect it: ask for `store_backend`, or list the fixture that opens it", pytrace=False)
+
+
+@pytest.fixture
+def store_backend() -> str:
+    """The store backend under test ('embedded', 'oxigraph' or 'virtuoso'), for a test that opens a
+    store in its own body: asking for it keeps the test in the remote passes (STORE_FIXTURES)."""
+    return backend.name()
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,8 @@ def test_the_embedded_backend_has_no_store_url(settings: Settings, tmp_path: Pat
     assert settings.store == ""
     # the remote settings a test run may carry are cleared for an embedded data directory
     assert backend.env_for(tmp_path / "other") == {"DRIEHOEK_DATA_DIR": str(tmp_path / "other"), "DRIEHOEK_STORE": "",
-                                                    "DRIEHOEK_STORE_UPDATE": "", "DRIEHOEK_STORE_GRAPH_STORE": ""}
+                                                    "DRIEHOEK_STORE_UPDATE": "", "DRIEHOEK_STORE_GRAPH_STORE": "",
+                                                    "DRIEHOEK_PUBLIC_STORE": ""}
 
 
 @remote
@@ -61,7 +62,7 @@ def test_a_data_dir_has_a_live_oxigraph_server(settings: Settings) -> None:
 
 
 @remote
-def test_different_data_dirs_get_different_servers(tmp_path: Path) -> None:
+def test_different_data_dirs_get_different_servers(store_backend: str, tmp_path: Path) -> None:
     first, second = backend.settings_for(tmp_path / "a"), backend.settings_for(tmp_path / "b")
     assert first.store != second.store
     _insert(_endpoint(first), "only in a")
@@ -70,7 +71,7 @@ def test_different_data_dirs_get_different_servers(tmp_path: Path) -> None:
 
 
 @remote
-def test_a_copied_data_dir_gets_a_copy_of_the_store(tmp_path: Path) -> None:
+def test_a_copied_data_dir_gets_a_copy_of_the_store(store_backend: str, tmp_path: Path) -> None:
     source = backend.settings_for(tmp_path / "source")
     source.data_dir.mkdir()
     _insert(_endpoint(source), "before the copy")
@@ -93,7 +94,7 @@ def test_the_cli_writes_to_the_data_dirs_server_not_to_an_embedded_store(cli: Cl
 
 
 @remote
-def test_a_test_s_own_servers_stop_when_it_ends(tmp_path: Path) -> None:
+def test_a_test_s_own_servers_stop_when_it_ends(store_backend: str, tmp_path: Path) -> None:
     # the autouse fixture releases them after the test; here: a release stops the server
     settings = backend.settings_for(tmp_path / "var")
     server = backend.server_for(settings.data_dir)
@@ -104,5 +105,5 @@ def test_a_test_s_own_servers_stop_when_it_ends(tmp_path: Path) -> None:
 
 
 @pytest.mark.embedded_only("checks that the marker skips on the oxigraph backend")
-def test_embedded_only_tests_do_not_run_on_a_remote_store() -> None:
-    assert not backend.is_remote()
+def test_embedded_only_tests_do_not_run_on_a_remote_store(store_backend: str) -> None:
+    assert store_backend == backend.EMBEDDED and not backend.is_remote()

@@ -157,7 +157,7 @@ def test_withdrawal_needs_a_token_a_reason_and_a_graph(steward: Steward) -> None
 
 # -- paging, as a function on a real store ---------------------------------------------------------------
 
-def test_pages_link_to_each_other(tmp_path: Path) -> None:
+def test_pages_link_to_each_other(store_backend: str, tmp_path: Path) -> None:
     service = Driehoek(backend.settings_for(tmp_path / "var"))
     try:
         for n in range(5):

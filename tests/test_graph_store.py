@@ -283,7 +283,7 @@ def test_a_private_graph_needs_a_token_to_read(steward: Steward) -> None:
 
 # -- the SHACL gate: 422 and nothing written ---------------------------------------------------------
 
-def test_a_write_that_breaks_a_shape_is_422_and_changes_nothing(tmp_path: Path) -> None:
+def test_a_write_that_breaks_a_shape_is_422_and_changes_nothing(store_backend: str, tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     token = make_data_dir(data_dir)
     with running(data_dir) as server:
@@ -383,7 +383,7 @@ def _version(number: int, size: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_a_server_killed_mid_put_leaves_the_graph_old_or_new(tmp_path: Path) -> None:
+def test_a_server_killed_mid_put_leaves_the_graph_old_or_new(store_backend: str, tmp_path: Path) -> None:
     size = 20_000  # about 2 MB of N-Triples a request
     data_dir = tmp_path / "var"
     token = make_data_dir(data_dir)

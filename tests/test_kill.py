@@ -43,7 +43,8 @@ def _graph_size(data_dir: Path) -> int:
         "load --trusted is pyoxigraph's bulk loader writing RocksDB; this is its kill -9 recovery")),
     pytest.param(False, id="gated"),
 ])
-def test_kill_during_load_leaves_graph_complete_or_absent(big_file: Path, tmp_path: Path, trusted: bool) -> None:
+def test_kill_during_load_leaves_graph_complete_or_absent(store_backend: str, big_file: Path, tmp_path: Path,
+                                                          trusted: bool) -> None:
     outcomes = []
     # kill at different moments: early in parsing, in the middle, near the commit
     for delay in (0.3, 1.0, 2.0, 3.5):
@@ -63,7 +64,7 @@ def test_kill_during_load_leaves_graph_complete_or_absent(big_file: Path, tmp_pa
     assert 0 in outcomes, "no kill interrupted the load; the file is too small for this machine"
 
 
-def test_leftover_staging_graph_is_dropped_on_open(tmp_path: Path) -> None:
+def test_leftover_staging_graph_is_dropped_on_open(store_backend: str, tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     service = Driehoek(backend.settings_for(data_dir))
     staging = ox.NamedNode(service.store.staging_prefix + "deadbeef")

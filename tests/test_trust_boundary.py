@@ -69,7 +69,7 @@ def test_private_bytes_are_never_in_a_snapshot_file(site: tuple[Steward, Steward
 
 
 @pytest.mark.embedded_only("moves private graphs between the embedded store's directories")
-def test_an_older_store_has_its_private_graphs_moved_out(tmp_path: Path) -> None:
+def test_an_older_store_has_its_private_graphs_moved_out(store_backend: str, tmp_path: Path) -> None:
     """A data directory from before the split (one store holding private graphs) is migrated on open:
     its private graphs move to the private store, and the public store is compacted."""
     from driehoek.store import EmbeddedStore
@@ -279,7 +279,7 @@ def test_the_public_part_of_a_mixed_write_is_in_the_change_feed(site: tuple[Stew
 
 # -- odd input: one token past pyoxigraph's 16 MiB buffer ------------------------------------------------------
 
-def test_a_trusted_load_with_a_17_mb_literal_is_refused_clearly(tmp_path: Path) -> None:
+def test_a_trusted_load_with_a_17_mb_literal_is_refused_clearly(store_backend: str, tmp_path: Path) -> None:
     big = tmp_path / "big.nt"
     big.write_bytes(b'<http://example.org/a> <http://example.org/b> "' + b"x" * 17_000_000 + b'" .\n')
     result = Cli(tmp_path / "var")("load", "--trusted", str(big))
@@ -322,7 +322,7 @@ def test_migration_moves_the_records_of_private_writes_too(tmp_path: Path) -> No
 
 
 @pytest.mark.embedded_only("restores an embedded store's dump into an embedded store")
-def test_an_older_dump_restores_with_its_private_graphs_private(tmp_path: Path) -> None:
+def test_an_older_dump_restores_with_its_private_graphs_private(store_backend: str, tmp_path: Path) -> None:
     from driehoek import formats
     from driehoek.store import EmbeddedStore
 

@@ -27,6 +27,8 @@ from .stewards import GRAPHS, make_data_dir, plain_turtle
 
 SHAPES_DATA = Path(__file__).parent / "data" / "shapes"
 CHAIN_GRAPH = GRAPHS + "bounds/chain"
+# the apps below open their stores in a helper (_app), not through a conftest fixture: the remote passes keep this module
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def chain(length: int) -> bytes:

@@ -51,7 +51,7 @@ def test_a_data_dir_has_a_live_virtuoso_with_driehoeks_endpoints(settings: Setti
     assert backend.env_for(settings.data_dir)["DRIEHOEK_STORE_GRAPH_STORE"] == server.graph_store_url
 
 
-def test_a_released_server_is_emptied_down_to_virtuosos_own_graphs(tmp_path: Path) -> None:
+def test_a_released_server_is_emptied_down_to_virtuosos_own_graphs(store_backend: str, tmp_path: Path) -> None:
     settings = backend.settings_for(tmp_path / "a")
     server = backend.server_for(settings.data_dir)
     update = requests.post(server.query_url, timeout=30, data={
