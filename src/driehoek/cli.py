@@ -355,8 +355,8 @@ def release_command(ctx: click.Context, version: str, title: str, issued: Any, l
 
     announce = (lambda text: click.echo(f"  {text}", err=True)) if sys.stderr.isatty() else None
     with _service(ctx) as service:
-        snapshot = service.snapshot()
-        made = release.make_release(snapshot, service.withdrawn_graphs(snapshot), service.settings.data_dir,
+        view = service.view()
+        made = release.make_release(view.reader, view.withdrawn, service.settings.data_dir,
                                     service.settings.base_iri, version, issued=issued.date() if issued else None,
                                     title=title, licence=licence, progress=announce)
         click.echo(f"release {made.version}: {made.triples} triples in {made.graphs} graphs, written to {made.directory}",

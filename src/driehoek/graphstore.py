@@ -83,9 +83,9 @@ def read_graph(service: Driehoek, graph: GraphName, *, principal: Principal | No
                 raise NotFound(f"no graph {label(graph)}")
             triples = [q.triple for q in store.quads(graph)]
             return GraphContent(graph, triples, store.etag(graph) or _content_etag(triples))
-    snapshot = service.snapshot()
-    meta = service.layout.meta
-    if isinstance(graph, ox.NamedNode) and graph.value in service.withdrawn_graphs(snapshot):
+    view = service.view()
+    snapshot, meta = view.reader, service.layout.meta
+    if isinstance(graph, ox.NamedNode) and graph.value in view.withdrawn:
         if principal is None:
             raise Gone(f"graph {graph.value} has been withdrawn", graph=graph.value,
                        **_tombstone(snapshot, meta, graph))

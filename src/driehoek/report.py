@@ -306,8 +306,8 @@ def build_report(store: ox.Store, year: int, *, withdrawn: Iterable[str] = (),
 
 def report_for_year(service: Any, year: int, *, progress: Callable[[str], None] | None = None) -> Report:
     """The report for `year` from the service's newest snapshot; NotFound when nothing happened."""
-    store = service.snapshot()
-    report = build_report(store, year, withdrawn=service.withdrawn_graphs(store), progress=progress)
+    view = service.view()
+    report = build_report(view.reader, year, withdrawn=view.withdrawn, progress=progress)
     if report.is_empty:
         raise NotFound(f"nothing to report for {year}: no case published, no meeting, no monitor edition "
                        "and no change in supervision or accountability that year")

@@ -33,6 +33,7 @@ from .store import (NESTED_FORMATS, Activity, CommitResult, GraphWrite, RawInput
                     storage_error)
 from .store.backends import open_backend
 from .store.layout import GraphLayout, withdrawn_graphs
+from .store.view import View
 from .tokens import Principal
 
 Progress = Callable[[int], None]
@@ -786,6 +787,11 @@ class Driehoek:
         """The newest published snapshot, read-only (on a remote store: a view of its public graphs,
         which answers the same calls)."""
         return self.backend.snapshot(lambda: self.store)  # type: ignore[no-any-return]
+
+    def view(self) -> View:
+        """What readers see now, as one read-only View (with its withdrawn graphs)."""
+        key, reader = self.published()
+        return View(reader, key, self.layout)
 
     @property
     def reader(self) -> Any:

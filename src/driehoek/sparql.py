@@ -300,9 +300,9 @@ def run_local_query(service: Any, sparql: str, substitutions: dict[Any, Any], fo
 
     # in-process: the parser's check is all that keeps SERVICE off the network here (a local user's query)
     shape = inspect_query(sparql)
-    store = service.snapshot()
+    store = service.view()
     # the public graphs minus withdrawn ones, as on /sparql; a query's own FROM decides otherwise
-    scope = {} if shape.has_dataset else dataset(store, service.withdrawn_graphs(store))
+    scope = {} if shape.has_dataset else dataset(store.reader, store.withdrawn)
     try:
         results = store.query(sparql, substitutions=substitutions or None, **scope)
     except SyntaxError as err:

@@ -37,9 +37,9 @@ def void_description() -> ResponseReturnValue:
     if fmt is None:
         raise NotAcceptable("the dataset description can be had as: "
                             + ", ".join(f.media_type for f in formats.GRAPH_FORMATS))
-    snapshot = service.snapshot()
-    triples = void.describe(service.settings.base_iri, request.host_url, snapshot,
-                            service.withdrawn_graphs(snapshot), release.list_releases(service.settings.data_dir))
+    view = service.view()
+    triples = void.describe(service.settings.base_iri, request.host_url, view.reader, view.withdrawn,
+                            release.list_releases(service.settings.data_dir))
     body = void.serialize(triples, fmt)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
@@ -51,9 +51,9 @@ def void_description() -> ResponseReturnValue:
 def public_dump() -> ResponseReturnValue:
     """All public graphs of the newest snapshot as N-Quads (never a private graph)."""
     service = get_service()
-    snapshot = service.snapshot()
+    view = service.view()
     spool = tempfile.TemporaryFile()  # on disk, not in memory: the dump can be large
-    void.dump_public(snapshot, spool, service.withdrawn_graphs(snapshot))
+    void.dump_public(view.reader, spool, view.withdrawn)
     size = spool.tell()
     spool.seek(0)
 

@@ -47,12 +47,12 @@ def get_pool() -> Any:
 def current_snapshot() -> pages.Snapshot:
     """The newest snapshot as pages read it (its caches are shared by every request on it)."""
     service = get_service()
-    key, store = service.published()
+    view = service.view()
     holder: dict[str, pages.Snapshot] = current_app.extensions.setdefault(SNAPSHOT_HOLDER, {})
     snapshot = holder.get("current")
-    if snapshot is None or snapshot.key != key or snapshot.store is not store:
-        snapshot = pages.Snapshot(store, key=key, base_iri=get_settings().base_iri,
-                                  withdrawn=service.withdrawn_graphs(store), modified=pages.snapshot_time(key))
+    if snapshot is None or snapshot.key != view.key or snapshot.store is not view.reader:
+        snapshot = pages.Snapshot(view.reader, key=view.key, base_iri=get_settings().base_iri,
+                                  withdrawn=view.withdrawn, modified=pages.snapshot_time(view.key))
         holder["current"] = snapshot
     return snapshot
 

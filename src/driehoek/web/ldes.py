@@ -36,8 +36,8 @@ def _stream() -> ldes.EventStream:
 
 def _members() -> list[ldes.Member]:
     service = get_service()
-    snapshot = service.snapshot()
-    return _stream().members(snapshot, service.versions, set(service.withdrawn_graphs(snapshot)))
+    view = service.view()
+    return _stream().members(view.reader, service.versions, set(view.withdrawn))
 
 
 def _format() -> formats.Format:
