@@ -20,11 +20,13 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 from werkzeug.test import TestResponse
 
+from driehoek import pages
 from driehoek.app import create_app
 from driehoek.service import Driehoek
 
 from . import backend
 from .conftest import Server
+from .site import snapshot_of
 
 
 class Reply:
@@ -83,6 +85,11 @@ class InProcessSite:
     def head(self, path: str, headers: Mapping[str, str] | None = None) -> Reply:
         """One HEAD without cookies."""
         return self._plain.head(path, headers)
+
+    def snapshot(self) -> pages.Snapshot:
+        """The app's newest snapshot, read-only, as the pages see it (through the app's own service:
+        a second one on the same embedded store would find it locked)."""
+        return snapshot_of(self.service)
 
     def session(self) -> Browser:
         """A client that keeps the cookies it is given, like a requests.Session."""

@@ -42,10 +42,14 @@ class Site:
 
     def snapshot(self) -> pages.Snapshot:
         """The server's newest snapshot, read-only, as the pages see it."""
-        service = Driehoek(backend.settings_for(self.data_dir))
-        store = service.snapshot()
-        name = service.reader.path.name if service.reader.path else ""
-        return pages.Snapshot(store, key=name, base_iri=BASE, withdrawn=service.withdrawn_graphs(store))
+        return snapshot_of(Driehoek(backend.settings_for(self.data_dir)))
+
+
+def snapshot_of(service: Driehoek) -> pages.Snapshot:
+    """What the service's readers see now (the embedded store's newest snapshot, or the remote
+    store's public view), as the pages see it."""
+    key, store = service.published()
+    return pages.Snapshot(store, key=key, base_iri=BASE, withdrawn=service.withdrawn_graphs(store))
 
 
 def prepare_site(bundled_data_dir: Path, target: Path, *, xss: bool = False, token: bool = False) -> tuple[Path, str]:

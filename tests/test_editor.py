@@ -1,7 +1,8 @@
 """The SPARQL editor's HTML side (issue 16, point 1): a browser's /sparql?query=... gets the editor
 with the query in it and its answer rendered in the page, with labels and prefixed names; programs
 keep getting SPARQL results formats; errors are shown in the page in its language; named queries open
-in the editor with their parameters bound. A real `driehoek serve` on the bundled data, and
+in the editor with their parameters bound. The app of `driehoek serve` on the bundled data through
+the test client (these tests only read; the query timeout has a real server of its own), and
 result_view.py on its own."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from driehoek import pages, queries, result_view
 
 from . import backend
 from .conftest import Server
+from .fixtures_shared import InProcessSite, Reply, shared_site
 from .site import Element, parse_html
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -30,29 +32,25 @@ SELECT ?supervisor WHERE {{ ?supervisor dh:supervises <{UWV}> }} ORDER BY ?super
 
 
 @pytest.fixture(scope="module")
-def live(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real server on a copy of the bundled store, shared by this module's read-only tests."""
-    target = tmp_path_factory.mktemp("editor-server") / "var"
-    backend.copy_data_dir(bundled_data_dir, target)
-    srv = Server(target)
-    yield srv
-    srv.stop()
+def live(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessSite]:
+    """The app on a copy of the bundled store, shared by this module's read-only tests."""
+    yield from shared_site(bundled_data_dir, tmp_path_factory, "editor")
 
 
-def get(server: Server, query: str | None = None, accept: str | None = BROWSER, **params: str) -> requests.Response:
+def get(site: InProcessSite, query: str | None = None, accept: str | None = BROWSER, **params: str) -> Reply:
     """GET /sparql (accept=None sends no Accept header at all)."""
     if query is not None:
         params["query"] = query
-    return requests.get(server.url + "/sparql", params=params, headers={"Accept": accept}, timeout=60)
+    return site.get("/sparql", params=params, headers={"Accept": accept} if accept is not None else {})
 
 
-def media_type(response: requests.Response) -> str:
+def media_type(response: Reply | requests.Response) -> str:
     return response.headers["Content-Type"].split(";")[0].strip()
 
 
-def json_rows(server: Server, query: str) -> list[dict[str, dict[str, str]]]:
+def json_rows(site: InProcessSite, query: str) -> list[dict[str, dict[str, str]]]:
     """The rows of a query as SPARQL results JSON, from the same endpoint."""
-    response = get(server, query, accept=JSON)
+    response = get(site, query, accept=JSON)
     assert response.status_code == 200, response.text
     return response.json()["results"]["bindings"]
 
@@ -63,16 +61,16 @@ def result_rows(document: Element) -> list[list[Element]]:
     return [row.find_all("td") for row in table.find("tbody").find_all("tr")]
 
 
-def nl_label(server: Server, iri: str) -> str:
+def nl_label(site: InProcessSite, iri: str) -> str:
     """An IRI's Dutch skos:prefLabel, asked of the endpoint as JSON."""
-    rows = json_rows(server, f'SELECT DISTINCT ?l WHERE {{ <{iri}> <{SKOS_PREF}> ?l FILTER(lang(?l) = "nl") }}')
+    rows = json_rows(site, f'SELECT DISTINCT ?l WHERE {{ <{iri}> <{SKOS_PREF}> ?l FILTER(lang(?l) = "nl") }}')
     assert len(rows) == 1, rows
     return rows[0]["l"]["value"]
 
 
 # -- negotiation ----------------------------------------------------------------------------------
 
-def test_a_browser_gets_the_editor_with_the_query_and_its_answer(live: Server) -> None:
+def test_a_browser_gets_the_editor_with_the_query_and_its_answer(live: InProcessSite) -> None:
     response = get(live, SUPERVISORS)
     assert response.status_code == 200
     assert media_type(response) == "text/html"
@@ -89,7 +87,7 @@ def test_a_browser_gets_the_editor_with_the_query_and_its_answer(live: Server) -
 
 
 @pytest.mark.parametrize("accept", [JSON, "application/json", "*/*", None])
-def test_programs_keep_getting_results(live: Server, accept: str | None) -> None:
+def test_programs_keep_getting_results(live: InProcessSite, accept: str | None) -> None:
     """Results formats by Accept as before; no Accept header (and */*) keeps the default, JSON."""
     response = get(live, SUPERVISORS, accept=accept)
     assert response.status_code == 200
@@ -104,13 +102,13 @@ def test_programs_keep_getting_results(live: Server, accept: str | None) -> None
     ("text/html;q=0.5, application/sparql-results+xml", {}, "application/sparql-results+xml"),
     ("text/html", {}, "text/html"),
 ])
-def test_format_and_accept_decide(live: Server, accept: str, params: dict[str, str], expected: str) -> None:
+def test_format_and_accept_decide(live: InProcessSite, accept: str, params: dict[str, str], expected: str) -> None:
     response = get(live, SUPERVISORS, accept=accept, **params)
     assert response.status_code == 200
     assert media_type(response) == expected
 
 
-def test_a_browser_asking_construct_gets_triples_in_the_page(live: Server) -> None:
+def test_a_browser_asking_construct_gets_triples_in_the_page(live: InProcessSite) -> None:
     query = f"CONSTRUCT {{ ?s <https://w3id.org/driehoek/def#supervises> <{UWV}> }} WHERE {{ ?s <https://w3id.org/driehoek/def#supervises> <{UWV}> }}"
     document = parse_html(get(live, query).text)
     rows = result_rows(document)
@@ -122,7 +120,7 @@ def test_a_browser_asking_construct_gets_triples_in_the_page(live: Server) -> No
 
 # -- labels and prefixed names, server-side ------------------------------------------------------
 
-def test_iris_show_labels_with_the_iri_a_click_away(live: Server) -> None:
+def test_iris_show_labels_with_the_iri_a_click_away(live: InProcessSite) -> None:
     document = parse_html(get(live, SUPERVISORS, lang="nl").text)
     for row in result_rows(document):
         link = row[0].find("a")
@@ -131,7 +129,7 @@ def test_iris_show_labels_with_the_iri_a_click_away(live: Server) -> None:
         assert link.attrs["href"] == pages.local_path(iri, BASE)  # driehoek's own page for it
 
 
-def test_vocabulary_terms_show_label_and_prefixed_name(live: Server) -> None:
+def test_vocabulary_terms_show_label_and_prefixed_name(live: InProcessSite) -> None:
     query = "PREFIX dh: <https://w3id.org/driehoek/def#>\nSELECT ?c WHERE { VALUES ?c { dh:Case } }"
     label = json_rows(live, "SELECT ?l WHERE { <https://w3id.org/driehoek/def#Case> "
                             "<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) = 'en') }")
@@ -142,7 +140,7 @@ def test_vocabulary_terms_show_label_and_prefixed_name(live: Server) -> None:
     assert cell.find("span", class_="curie").text() == "dh:Case"
 
 
-def test_a_script_in_a_result_is_shown_as_text(live: Server) -> None:
+def test_a_script_in_a_result_is_shown_as_text(live: InProcessSite) -> None:
     script = "<script>alert(1)</script>"
     response = get(live, f'SELECT ?x ?y WHERE {{ BIND("{script}" AS ?x) BIND(<javascript:alert(1)> AS ?y) }}')
     assert response.status_code == 200
@@ -153,7 +151,7 @@ def test_a_script_in_a_result_is_shown_as_text(live: Server) -> None:
     assert link.text() == "javascript:alert(1)"
 
 
-def test_ask_shows_yes_or_no(live: Server) -> None:
+def test_ask_shows_yes_or_no(live: InProcessSite) -> None:
     yes = parse_html(get(live, f"ASK {{ ?s ?p <{UWV}> }}", lang="en").text)
     no = parse_html(get(live, "ASK { <urn:x:nothing> ?p ?o }", lang="en").text)
     assert yes.find("p", class_="boolean").text() == "yes (true)"
@@ -162,7 +160,7 @@ def test_ask_shows_yes_or_no(live: Server) -> None:
 
 # -- errors in the page ---------------------------------------------------------------------------
 
-def test_a_syntax_error_is_shown_in_the_page_with_line_and_column(live: Server) -> None:
+def test_a_syntax_error_is_shown_in_the_page_with_line_and_column(live: InProcessSite) -> None:
     query = "SELECT * WHERE {\n  ?s ?p \n}"
     as_json = get(live, query, accept=JSON)
     assert as_json.status_code == 400
@@ -178,14 +176,14 @@ def test_a_syntax_error_is_shown_in_the_page_with_line_and_column(live: Server) 
     assert f"line {details['line']}, column {details['column']}" in english.text()
 
 
-def test_protocol_errors_show_in_the_editor_for_browsers(live: Server) -> None:
+def test_protocol_errors_show_in_the_editor_for_browsers(live: InProcessSite) -> None:
     """Refused before anything runs (two queries): the editor's page with the error, not JSON."""
-    response = requests.get(live.url + "/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")],
-                            headers={"Accept": BROWSER}, timeout=60)
+    twice = "/sparql?" + urllib.parse.urlencode([("query", "ASK {}"), ("query", "ASK {}")])
+    response = live.get(twice, headers={"Accept": BROWSER})
     assert response.status_code == 400
     assert media_type(response) == "text/html"
     assert parse_html(response.text).find(id="query-error")
-    program = requests.get(live.url + "/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")], timeout=60)
+    program = live.get(twice)
     assert program.status_code == 400 and program.json()["error"] == "bad_request"
 
 
@@ -195,7 +193,8 @@ def test_a_timeout_is_a_503_in_the_page(bundled_data_dir: Path, tmp_path: Path) 
     srv = Server(target, {"DRIEHOEK_QUERY_TIMEOUT": "1"})
     try:
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-        response = get(srv, runaway, lang="en")
+        response = requests.get(srv.url + "/sparql", params={"query": runaway, "lang": "en"},
+                                headers={"Accept": BROWSER}, timeout=60)
     finally:
         srv.stop()
     assert response.status_code == 503
@@ -206,7 +205,7 @@ def test_a_timeout_is_a_503_in_the_page(bundled_data_dir: Path, tmp_path: Path) 
 
 # -- completions and named queries ----------------------------------------------------------------
 
-def test_the_page_carries_prefixes_and_driehoek_terms_to_complete(live: Server) -> None:
+def test_the_page_carries_prefixes_and_driehoek_terms_to_complete(live: InProcessSite) -> None:
     import json
 
     document = parse_html(get(live, lang="nl").text)
@@ -220,8 +219,8 @@ def test_the_page_carries_prefixes_and_driehoek_terms_to_complete(live: Server) 
     assert terms["dh:Case"]["kind"] == "class"
 
 
-def test_every_named_query_opens_in_the_editor_from_the_list(live: Server) -> None:
-    response = requests.get(live.url + "/queries", headers={"Accept": "text/html"}, timeout=60)
+def test_every_named_query_opens_in_the_editor_from_the_list(live: InProcessSite) -> None:
+    response = live.get("/queries", headers={"Accept": "text/html"})
     links = {a.attrs["href"] for a in parse_html(response.text).find_all("a", class_="open-in-editor")}
     named = queries.all_queries()
     assert len(links) == len(named)
@@ -229,16 +228,15 @@ def test_every_named_query_opens_in_the_editor_from_the_list(live: Server) -> No
     assert texts == {q.with_values({}) for q in named.values()}
 
 
-def test_a_named_query_opens_in_the_editor_with_its_parameters(live: Server) -> None:
+def test_a_named_query_opens_in_the_editor_with_its_parameters(live: InProcessSite) -> None:
     params = {"org": UWV}
-    page = requests.get(live.url + "/queries/supervisors-on-date", params=params,
-                        headers={"Accept": "text/html"}, timeout=60)
+    page = live.get("/queries/supervisors-on-date", params=params, headers={"Accept": "text/html"})
     href = parse_html(page.text).find("a", id="open-in-editor").attrs["href"]
     text = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)["query"][0]
     assert f"<{UWV}>" in text  # the parameter is bound in the text
-    editor = requests.get(live.url + href, headers={"Accept": BROWSER}, timeout=60)
+    editor = live.get(href, headers={"Accept": BROWSER})
     assert editor.status_code == 200 and media_type(editor) == "text/html"
-    named = requests.get(live.url + "/queries/supervisors-on-date.json", params=params, timeout=60).json()
+    named = live.get("/queries/supervisors-on-date.json", params=params).json()
     assert len(result_rows(parse_html(editor.text))) == len(named["results"]["bindings"]) > 0
 
 

@@ -12,25 +12,27 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-import requests
 
 from driehoek import pages
 
-from .site import BASE, UWV, Element, Site, parse_html, start_site
+from .fixtures_shared import InProcessSite
+from .site import BASE, UWV, Element, parse_html, prepare_site
 
 DH, SCHEMA, SKOS = pages.DH, pages.SCHEMA, pages.SKOS
 
 
 @pytest.fixture(scope="module")
-def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server on the bundled data plus the hostile case (a title that is a script; it involves UWV)."""
-    running = start_site(bundled_data_dir, tmp_path_factory.mktemp("search"), xss=True)
+def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessSite]:
+    """The app on the bundled data plus the hostile case (a title that is a script; it involves UWV),
+    through the test client: these tests only read pages."""
+    data_dir, _ = prepare_site(bundled_data_dir, tmp_path_factory.mktemp("search"), xss=True)
+    running = InProcessSite(data_dir)
     yield running
-    running.server.stop()
+    running.close()
 
 
 @pytest.fixture(scope="module")
-def store(site: Site) -> pages.Snapshot:
+def store(site: InProcessSite) -> pages.Snapshot:
     return site.snapshot()
 
 
@@ -39,14 +41,14 @@ def select(snapshot: pages.Snapshot, query: str) -> list[Any]:
     return list(snapshot.store.query(text, **snapshot.dataset))
 
 
-def search_json(site: Site, query: str) -> dict[str, Any]:
-    response = requests.get(site.url + "/search.json?" + query, timeout=120)
+def search_json(site: InProcessSite, query: str) -> dict[str, Any]:
+    response = site.get("/search.json?" + query)
     assert response.status_code == 200, response.text[:500]
     document: dict[str, Any] = response.json()
     return document
 
 
-def every_hit(site: Site, text: str, extra: str = "") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def every_hit(site: InProcessSite, text: str, extra: str = "") -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every result of a search as {column: value}, following `next`; and the first page."""
     first = search_json(site, urllib.parse.urlencode({"q": text}) + extra)
     document, rows = first, []
@@ -54,13 +56,13 @@ def every_hit(site: Site, text: str, extra: str = "") -> tuple[list[dict[str, An
         rows += [dict(zip(document["columns"], row, strict=True)) for row in document["rows"]]
         if not document["next"]:
             return rows, first
-        response = requests.get(site.url + document["next"], timeout=120)
+        response = site.get(document["next"])
         assert response.status_code == 200
         document = response.json()
 
 
-def page(site: Site, query: str) -> Element:
-    response = requests.get(site.url + "/search?" + query, headers={"Accept": "text/html"}, timeout=120)
+def page(site: InProcessSite, query: str) -> Element:
+    response = site.get("/search?" + query, headers={"Accept": "text/html"})
     assert response.status_code == 200, response.text[:500]
     return parse_html(response.text)
 
@@ -72,7 +74,7 @@ def cases_involving(snapshot: pages.Snapshot, org: str) -> set[str]:
     return {row["case"].value for row in rows}
 
 
-def test_uwv_finds_uwv_and_the_cases_it_is_in(site: Site, store: pages.Snapshot) -> None:
+def test_uwv_finds_uwv_and_the_cases_it_is_in(site: InProcessSite, store: pages.Snapshot) -> None:
     hits, first = every_hit(site, "uwv")
     assert hits[0]["name_iri"] == UWV and hits[0]["kind"] == "organisation"
     involved = cases_involving(store, UWV)
@@ -93,7 +95,7 @@ def test_uwv_finds_uwv_and_the_cases_it_is_in(site: Site, store: pages.Snapshot)
     assert all(r.find_all("td")[3].text().startswith("succesverhaal met") for r in via)
 
 
-def test_results_carry_type_status_and_dates(site: Site, store: pages.Snapshot) -> None:
+def test_results_carry_type_status_and_dates(site: InProcessSite, store: pages.Snapshot) -> None:
     hits, _first = every_hit(site, "uwv")
     uwv = hits[0]
     assert uwv["type_iri"] == BASE + "def/organisation-type/zbo"
@@ -113,7 +115,7 @@ def test_results_carry_type_status_and_dates(site: Site, store: pages.Snapshot) 
     assert match["status"] == "opgeheven" and match["end"] == end
 
 
-def test_former_names_find_the_organisation(site: Site, store: pages.Snapshot) -> None:
+def test_former_names_find_the_organisation(site: InProcessSite, store: pages.Snapshot) -> None:
     rows = select(store, """SELECT ?org ?former WHERE {
         ?org dh:hasName ?n . ?n dh:nameValue ?former ; schema:endDate ?end .
         FILTER NOT EXISTS { ?org skos:prefLabel ?current FILTER(LCASE(STR(?current)) = LCASE(STR(?former))) }
@@ -130,13 +132,13 @@ def test_former_names_find_the_organisation(site: Site, store: pages.Snapshot) -
     assert "vroegere naam" in reasons
 
 
-def test_abbreviations_find_the_organisation(site: Site) -> None:
+def test_abbreviations_find_the_organisation(site: InProcessSite) -> None:
     hits, _first = every_hit(site, "BZK")
     assert hits[0]["name_iri"] == "https://identifier.overheid.nl/tooi/id/ministerie/mnre1034"
     assert hits[0]["found_in"] == "afkorting"
 
 
-def test_paging_covers_every_result_with_the_total_right(site: Site, store: pages.Snapshot) -> None:
+def test_paging_covers_every_result_with_the_total_right(site: InProcessSite, store: pages.Snapshot) -> None:
     text = "gemeente"
     hits, first = every_hit(site, text)
     assert first["total"] == len(hits) > 50  # more than one page, never capped
@@ -160,9 +162,9 @@ def test_paging_covers_every_result_with_the_total_right(site: Site, store: page
     assert shown.startswith(f"{len(hits):,}".replace(",", ".") + " resultaten")
 
 
-def test_the_query_is_text_on_the_page(site: Site) -> None:
+def test_the_query_is_text_on_the_page(site: InProcessSite) -> None:
     hostile = "<script>alert(1)</script>\"' &amp;"
-    response = requests.get(site.url + "/search", params={"q": hostile}, headers={"Accept": "text/html"}, timeout=60)
+    response = site.get("/search", params={"q": hostile}, headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
     document = parse_html(response.text)
@@ -174,13 +176,13 @@ def test_the_query_is_text_on_the_page(site: Site) -> None:
     assert "<script>alert(1)</script>" in cells
 
 
-def test_kinds_and_bad_input(site: Site) -> None:
+def test_kinds_and_bad_input(site: InProcessSite) -> None:
     cases, first = every_hit(site, "uwv", "&type=case")
     assert cases and {h["kind"] for h in cases} == {"case"} and first["total"] == len(cases)
-    assert requests.get(site.url + "/search?q=uwv&type=spaceship", timeout=30).status_code == 400
-    assert requests.get(site.url + "/search?q=" + "x" * 500, timeout=30).status_code == 400
+    assert site.get("/search?q=uwv&type=spaceship").status_code == 400
+    assert site.get("/search?q=" + "x" * 500).status_code == 400
     empty = search_json(site, "q=")
     assert empty["total"] == 0 and empty["rows"] == []
-    csv_text = requests.get(site.url + "/search.csv?q=uwv", timeout=30)
+    csv_text = site.get("/search.csv?q=uwv")
     assert csv_text.headers["Content-Disposition"] == 'attachment; filename="driehoek-search.csv"'
     assert csv_text.text.count("\r\n") == search_json(site, "q=uwv")["total"] + 1

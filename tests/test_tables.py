@@ -16,12 +16,12 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-import requests
 
 from driehoek import pages, tables
 
-from .conftest import Cli, Server, backend
-from .site import BASE, UWV, Element, Site, parse_html
+from .conftest import Cli, backend
+from .fixtures_shared import InProcessSite, Reply
+from .site import BASE, UWV, Element, parse_html
 
 BZK = "https://identifier.overheid.nl/tooi/id/ministerie/mnre1034"
 FORMULA_GRAPH = BASE + "graph/cases/formula-test"
@@ -42,8 +42,9 @@ FORMULA_CASE = """
 
 
 @pytest.fixture(scope="module")
-def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server on the bundled data plus a case titled like a formula (loaded with --trusted)."""
+def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessSite]:
+    """The app on the bundled data plus a case titled like a formula (loaded with --trusted), through
+    the test client: these tests only read tables."""
     data_dir = tmp_path_factory.mktemp("tables") / "var"
     backend.copy_data_dir(bundled_data_dir, data_dir)
     source = data_dir.parent / "formula-case.ttl"
@@ -51,28 +52,28 @@ def site(bundled_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                       encoding="utf-8")
     result = Cli(data_dir)("load", "--trusted", "--graph", FORMULA_GRAPH, source)
     assert result.exit_code == 0, result.output
-    running = Site(Server(data_dir), data_dir)
+    running = InProcessSite(data_dir)
     yield running
-    running.server.stop()
+    running.close()
 
 
 @pytest.fixture(scope="module")
-def snapshot(site: Site) -> pages.Snapshot:
+def snapshot(site: InProcessSite) -> pages.Snapshot:
     return site.snapshot()
 
 
-def get(site: Site, path: str, accept: str = "*/*", lang: str = "nl") -> requests.Response:
-    return requests.get(site.url + path, headers={"Accept": accept, "Accept-Language": lang}, timeout=120)
+def get(site: InProcessSite, path: str, accept: str = "*/*", lang: str = "nl") -> Reply:
+    return site.get(path, headers={"Accept": accept, "Accept-Language": lang})
 
 
-def html(site: Site, path: str, lang: str = "nl") -> Element:
+def html(site: InProcessSite, path: str, lang: str = "nl") -> Element:
     response = get(site, path, "text/html", lang)
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"].startswith("text/html")
     return parse_html(response.text)
 
 
-def as_json(site: Site, path: str) -> dict[str, Any]:
+def as_json(site: InProcessSite, path: str) -> dict[str, Any]:
     response = get(site, path)
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
@@ -82,7 +83,7 @@ def as_json(site: Site, path: str) -> dict[str, Any]:
     return document
 
 
-def as_csv(site: Site, path: str) -> tuple[list[str], list[dict[str, str]], requests.Response]:
+def as_csv(site: InProcessSite, path: str) -> tuple[list[str], list[dict[str, str]], Reply]:
     response = get(site, path)
     assert response.status_code == 200, response.text[:500]
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -106,7 +107,7 @@ def local(iri: str) -> str:
     return pages.local_path(iri, BASE) or iri
 
 
-def all_pages(site: Site, path: str) -> tuple[list[list[Any]], dict[str, Any]]:
+def all_pages(site: InProcessSite, path: str) -> tuple[list[list[Any]], dict[str, Any]]:
     """Every row of a JSON table, following `next` to the end."""
     first = as_json(site, path)
     rows, document = list(first["rows"]), first
@@ -120,7 +121,7 @@ def all_pages(site: Site, path: str) -> tuple[list[list[Any]], dict[str, Any]]:
 
 @pytest.mark.parametrize("query", ["", "?page=2", "?type=zbo&corner=toezicht", "?sort=-relations",
                                    "?sort=founded&current=1&page=3", "?ministry=mnre1073&sort=type"])
-def test_organisations_html_csv_and_json_hold_the_same_rows(site: Site, query: str) -> None:
+def test_organisations_html_csv_and_json_hold_the_same_rows(site: InProcessSite, query: str) -> None:
     page = html(site, "/organisations" + query)
     hrefs = row_hrefs(page, "organisations")
     document = as_json(site, "/organisations.json" + query)
@@ -139,7 +140,7 @@ def test_organisations_html_csv_and_json_hold_the_same_rows(site: Site, query: s
     assert page.find("p", class_="result-count").text().split()[0].replace(".", "") == str(document["total"])
 
 
-def test_the_csv_has_every_row_of_the_filtered_listing(site: Site) -> None:
+def test_the_csv_has_every_row_of_the_filtered_listing(site: InProcessSite) -> None:
     header, rows, response = as_csv(site, "/organisations.csv?type=gemeente&sort=-founded")
     document = as_json(site, "/organisations.json?type=gemeente&sort=-founded&size=1000")
     assert header == document["columns"]
@@ -154,7 +155,7 @@ def test_the_csv_has_every_row_of_the_filtered_listing(site: Site) -> None:
     assert links["JSON"] == "/organisations.json?type=gemeente&sort=-founded&page=2"
 
 
-def test_json_is_never_silently_capped(site: Site) -> None:
+def test_json_is_never_silently_capped(site: InProcessSite) -> None:
     rows, first = all_pages(site, "/organisations.json?size=1000")
     assert first["next"] == "/organisations.json?size=1000&page=2"
     assert len(rows) == first["total"] == len({row[1] for row in rows}) > 5000
@@ -164,7 +165,7 @@ def test_json_is_never_silently_capped(site: Site) -> None:
 
 @pytest.mark.parametrize("query", ["", "?sort=-criterion_1", "?sort=start", "?theme=digitalisering",
                                    "?status=published&sort=-end"])
-def test_cases_html_csv_and_json_hold_the_same_rows(site: Site, query: str) -> None:
+def test_cases_html_csv_and_json_hold_the_same_rows(site: InProcessSite, query: str) -> None:
     page = html(site, "/cases" + query)
     document = as_json(site, "/cases.json" + query)
     assert row_hrefs(page, "cases") == [local(iri) for iri in column(document, "case_iri")]
@@ -178,7 +179,7 @@ def test_cases_html_csv_and_json_hold_the_same_rows(site: Site, query: str) -> N
     assert shown == ranks
 
 
-def test_criteria_html_csv_and_json_hold_the_same_rows(site: Site, snapshot: pages.Snapshot) -> None:
+def test_criteria_html_csv_and_json_hold_the_same_rows(site: InProcessSite, snapshot: pages.Snapshot) -> None:
     page = html(site, "/criteria")
     document = as_json(site, "/criteria.json")
     sections = page.find_all("section", class_="criterion")
@@ -194,7 +195,7 @@ def test_criteria_html_csv_and_json_hold_the_same_rows(site: Site, snapshot: pag
         assert counts == [row[s] for s in slugs] + [row["not_assessed"]]
 
 
-def test_relations_html_csv_and_json_hold_the_same_rows(site: Site) -> None:
+def test_relations_html_csv_and_json_hold_the_same_rows(site: InProcessSite) -> None:
     for query in ("", "?page=3", "?sort=-start", "?type=supervises&sort=other"):
         page = html(site, "/org/mnre1034/relations" + query)
         document = as_json(site, "/org/mnre1034/relations.json" + query)
@@ -207,7 +208,7 @@ def test_relations_html_csv_and_json_hold_the_same_rows(site: Site) -> None:
 
 # -- filters and sorting, checked against the data ----------------------------------------------------
 
-def test_current_only_follows_the_dissolution_dates(site: Site, snapshot: pages.Snapshot) -> None:
+def test_current_only_follows_the_dissolution_dates(site: InProcessSite, snapshot: pages.Snapshot) -> None:
     today = date.today().isoformat()
     dissolved = {}
     for quad in snapshot.store.quads_for_pattern(None, ox.NamedNode(pages.SCHEMA + "dissolutionDate"), None, None):
@@ -229,7 +230,7 @@ def test_current_only_follows_the_dissolution_dates(site: Site, snapshot: pages.
     assert box.attrs.get("checked") is not None
 
 
-def test_sorting_orders_the_rows_and_says_so(site: Site) -> None:
+def test_sorting_orders_the_rows_and_says_so(site: InProcessSite) -> None:
     rows, first = all_pages(site, "/organisations.json?sort=-relations&size=1000")
     counts = [row[first["columns"].index("relations")] for row in rows]
     assert counts == sorted(counts, reverse=True) and counts[0] > 1000
@@ -251,7 +252,7 @@ def test_sorting_orders_the_rows_and_says_so(site: Site) -> None:
     assert ranked == sorted(ranked, reverse=True) and cases[: len(ranked)] == ranked
 
 
-def test_relation_filters_by_type_and_date(site: Site) -> None:
+def test_relation_filters_by_type_and_date(site: InProcessSite) -> None:
     everything, first = all_pages(site, "/org/mnre1034/relations.json?size=1000")
     columns = first["columns"]
     assert len(everything) == first["total"]
@@ -269,7 +270,7 @@ def test_relation_filters_by_type_and_date(site: Site) -> None:
                for s, e in zip(column(held, "start"), column(held, "end"), strict=True))
 
 
-def test_relations_count_is_the_relations_table(site: Site) -> None:
+def test_relations_count_is_the_relations_table(site: InProcessSite) -> None:
     """The organisation table's relation count is the number of rows /org/<code>/relations lists."""
     rows = as_json(site, "/organisations.json?sort=-relations&size=30")
     for iri, count in zip(column(rows, "organisation_iri"), column(rows, "relations"), strict=True):
@@ -282,7 +283,7 @@ def test_relations_count_is_the_relations_table(site: Site) -> None:
 
 # -- counts link to what they count ----------------------------------------------------------------------
 
-def test_criteria_counts_link_to_the_cases_they_count(site: Site) -> None:
+def test_criteria_counts_link_to_the_cases_they_count(site: InProcessSite) -> None:
     page = html(site, "/criteria")
     links = [a for s in page.find_all("section", class_="criterion") for td in s.find("tbody").find_all("td")
              for a in td.find_all("a")]
@@ -292,7 +293,7 @@ def test_criteria_counts_link_to_the_cases_they_count(site: Site) -> None:
         assert target["total"] == int(a.text())
 
 
-def test_organisation_counts_link_to_their_cases_and_relations(site: Site, snapshot: pages.Snapshot) -> None:
+def test_organisation_counts_link_to_their_cases_and_relations(site: InProcessSite, snapshot: pages.Snapshot) -> None:
     page = html(site, "/organisations?q=uwv")
     row = page.find("table", class_="organisations").find("tbody").find("tr")
     cases_cell, relations_cell = row.find_all("td", class_="num")
@@ -312,7 +313,7 @@ def test_organisation_counts_link_to_their_cases_and_relations(site: Site, snaps
 
 # -- CSV injection -------------------------------------------------------------------------------------
 
-def test_csv_cells_cannot_become_formulas(site: Site) -> None:
+def test_csv_cells_cannot_become_formulas(site: InProcessSite) -> None:
     _h, rows, response = as_csv(site, "/cases.csv?theme=digitalisering")
     formula = next(r for r in rows if r["case_iri"] == BASE + "id/case/formula-test")
     assert formula["case"] == "'" + FORMULAS[0]
@@ -345,7 +346,7 @@ def test_neutralise_each_formula_character(text: str) -> None:
     ("page=999999", "page"), ("page=99999999999999999999", "page"), ("size=0", "size"), ("size=100000", "size"),
     ("format=xml", "format"),
 ])
-def test_bad_parameters_are_a_clear_400(site: Site, path: str, query: str, parameter: str) -> None:
+def test_bad_parameters_are_a_clear_400(site: InProcessSite, path: str, query: str, parameter: str) -> None:
     url = path + ("" if path.endswith("&") else "?") + query  # search has one order: any sort is a 400
     response = get(site, url, accept="application/json")
     assert response.status_code == 400, (url, response.text[:300])
@@ -358,12 +359,12 @@ def test_bad_parameters_are_a_clear_400(site: Site, path: str, query: str, param
 @pytest.mark.parametrize("url", ["/criteria?sort=notation", "/organisations.csv?size=all", "/organisations?current=maybe",
                                  "/org/mnre1034/relations?on=2020-02-30", "/org/mnre1034/relations?type=friend-of",
                                  "/cases?rating=success", "/cases?organisation=nobody", "/organisations.json?format=csv"])
-def test_more_bad_parameters(site: Site, url: str) -> None:
+def test_more_bad_parameters(site: InProcessSite, url: str) -> None:
     response = get(site, url, accept="application/json")
     assert response.status_code == 400, (url, response.text[:300])
     assert response.json()["message"]
 
 
-def test_unknown_organisation_relations_are_404(site: Site) -> None:
+def test_unknown_organisation_relations_are_404(site: InProcessSite) -> None:
     assert get(site, "/org/zz999999/relations", accept="application/json").status_code == 404
     assert get(site, "/organisations.xml").status_code == 404
