@@ -151,6 +151,7 @@ class Server:
     path: str  # the query endpoint's path
     log_path: Path
     params: tuple[tuple[str, str], ...] = ()  # sent with every query (e.g. a protocol dataset)
+    post: bool = False  # queries by POST: a long protocol dataset does not fit in Oxigraph's 8 kB of headers
 
     @property
     def url(self) -> str:
@@ -240,14 +241,17 @@ def start_oxigraph(location: Path) -> Server:
 
 
 def start_oxigraph_server(location: Path, *, timeout_s: float | None = None, port: int | None = None,
-                          name: str = "oxigraph-rw") -> Server:
+                          name: str = "oxigraph-rw", union_default_graph: bool = False) -> Server:
     """`oxigraph serve` (read-write, no union default graph): a store for driehoek's remote backend.
-    `timeout_s`: the engine's own time limit (`--timeout-s`); None leaves it out."""
+    `timeout_s`: the engine's own time limit (`--timeout-s`); None leaves it out.
+    `union_default_graph`: the server of a remote store's readers' copy (DRIEHOEK_PUBLIC_STORE)."""
     port = port or free_port()
     log_path = WORK / f"{name}.log"
     command = [str(oxigraph_binary()), "serve", "--location", str(location), "--bind", f"{HOST}:{port}"]
     if timeout_s:
         command += ["--timeout-s", f"{timeout_s:g}"]
+    if union_default_graph:
+        command.append("--union-default-graph")
     with open(log_path, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     server = Server(name, process, port, "/query", log_path)
@@ -288,12 +292,16 @@ ACCEPT = "application/sparql-results+json"
 
 def request(server: Server, query: str, *, timeout: float = 120.0,
             conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
-    """One GET of the SPARQL Protocol; (status, body)."""
+    """One GET of the SPARQL Protocol (a POST for a server marked `post`); (status, body)."""
     own = conn is None
     connection = conn or http.client.HTTPConnection(HOST, server.port, timeout=timeout)
+    fields = urllib.parse.urlencode([("query", query), *server.params])
     try:
-        connection.request("GET", f"{server.path}?{urllib.parse.urlencode([('query', query), *server.params])}",
-                           headers={"Accept": ACCEPT})
+        if server.post:
+            connection.request("POST", server.path, body=fields,
+                               headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            connection.request("GET", f"{server.path}?{fields}", headers={"Accept": ACCEPT})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
