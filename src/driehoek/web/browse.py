@@ -1,5 +1,5 @@
 """The browsing UI: home, organisations (filters, search, pages), cases, criteria, themes, meetings,
-monitor editions, search. Views parse the request, ask pages.py, render a template.
+monitor editions, search. Views parse the request, ask the pages package, render a template.
 
 Also the site-wide guard rails of HTML: a Content-Security-Policy on every HTML response (no inline
 script or style anywhere; scripts and styles come from /static only) and `nosniff`.
