@@ -16,6 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .iris import DH, PROV
+from .store.layout import GraphLayout
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 PAGE_SIZE = 50
@@ -37,13 +38,13 @@ SELECT ?meta ?activity ?operation ?time ?graph ?effect WHERE {{
 
 def change_items(store: ox.Store, graph_base: str) -> list[dict[str, Any]]:
     """All changes as AS2 activities, newest first."""
-    hidden = (graph_base + "private/", graph_base + "staging/")
+    layout = GraphLayout.of_graph_base(graph_base)
     rows: dict[tuple[str, str, str], set[str]] = {}  # (time, activity, graph) -> effects
     operations: dict[str, str] = {}
-    results = store.query(CHANGES_QUERY, substitutions={ox.Variable("meta"): ox.NamedNode(graph_base + "meta")})
+    results = store.query(CHANGES_QUERY, substitutions={ox.Variable("meta"): layout.meta})
     for row in results:
         graph = row["graph"]
-        if not isinstance(graph, ox.NamedNode) or graph.value.startswith(hidden):
+        if not isinstance(graph, ox.NamedNode) or layout.is_hidden(graph.value):
             continue
         activity = row["activity"].value
         operations[activity] = row["operation"].value

@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from .changes import change_items
 from .iris import DCTERMS, DH, PROV, RDF_TYPE, XSD
+from .store.layout import GraphLayout
 from .versions import VersionStore, parse_time
 
 LDES = "https://w3id.org/ldes#"
@@ -85,7 +86,7 @@ def member_iri(graph: str, time: str) -> str:
 
 def members(snapshot: ox.Store, versions: VersionStore, graph_base: str, withdrawn: set[str]) -> list[Member]:
     """Every member of the stream, oldest first, from the snapshot's change records and the version store."""
-    meta = ox.NamedNode(graph_base + "meta")
+    meta = GraphLayout.of_graph_base(graph_base).meta
     live_since: dict[str, datetime] = {}
     for quad in snapshot.quads_for_pattern(None, _MODIFIED, None, meta):
         if isinstance(quad.subject, ox.NamedNode):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..store.layout import GraphLayout
 from .lists import ListingPages
 from .organisation import OrganisationPages
 from .vocabulary import VocabularyPages
@@ -27,7 +28,7 @@ class Snapshot:
         self.base_iri = base_iri
         self.withdrawn = frozenset(withdrawn)
         self.modified = modified or datetime.now(timezone.utc)
-        self.meta_graph = base_iri + "graph/meta"
+        self.meta_graph = GraphLayout(base_iri).meta.value
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.kept_relations: OrderedDict[tuple[str, str | None], Any] = OrderedDict()  # Pages.relations

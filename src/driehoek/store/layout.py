@@ -20,6 +20,11 @@ class GraphLayout:
 
     base_iri: str
 
+    @classmethod
+    def of_graph_base(cls, graph_base: str) -> GraphLayout:
+        """The layout whose graphs live under `graph_base` ({base}graph/)."""
+        return cls(graph_base.removesuffix("graph/"))
+
     @cached_property
     def graph_base(self) -> str:
         return self.base_iri + "graph/"

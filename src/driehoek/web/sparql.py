@@ -171,8 +171,7 @@ def _graph_iris(params: list[tuple[str, str]], name: str) -> list[str] | None:
     values = _values(params, name)
     if not values:
         return None
-    settings: Settings = get_settings()
-    hidden = (settings.graph_base + "private/", settings.graph_base + "staging/")
+    layout = get_service().layout
     iris = []
     for value in values:
         try:
@@ -180,7 +179,7 @@ def _graph_iris(params: list[tuple[str, str]], name: str) -> list[str] | None:
         except ValueError as err:
             raise BadRequest(f"{name}={value!r} is not an absolute IRI: {err}", parameter=name) from err
         # Snapshots hold no private graph anyway; leaving them out here keeps that true by two means.
-        if not value.startswith(hidden):
+        if not layout.is_hidden(value):
             iris.append(value)
     return iris
 
