@@ -63,6 +63,17 @@ class WritePath:
                progress: Callable[[int], None] | None) -> int:
         raise NotImplementedError
 
+    def _staging_graph(self) -> ox.NamedNode:
+        """A new staging graph's name."""
+        return ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
+
+    def _drop_staged(self, graph: ox.NamedNode) -> None:
+        """Drop a staging graph of a write that failed; a leftover goes when the store next opens."""
+        try:
+            self._store.remove_graph(graph)
+        except OSError:  # disk full: `open` drops leftover staging graphs
+            log.warning("could not drop %s now; it goes when the store next opens", graph.value)
+
     def _staged(self, writes: list[GraphWrite], then: Callable[[list[ox.NamedNode]], None], *, bulk: bool = False,
                 progress: Callable[[int], None] | None = None) -> None:
         """Stage every write into a staging graph of its own, check that the ones that create a graph
@@ -72,7 +83,7 @@ class WritePath:
             for write in writes:
                 if write.mode == "delete":
                     continue
-                write.staged = ox.NamedNode(self.staging_prefix + uuid.uuid4().hex)
+                write.staged = self._staging_graph()
                 staged.append(write.staged)
                 write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
             for write in writes:
@@ -82,10 +93,7 @@ class WritePath:
             then(staged)
         except BaseException as err:
             for graph in staged:
-                try:
-                    self._store.remove_graph(graph)
-                except OSError:  # disk full: `open` drops leftover staging graphs
-                    log.warning("could not drop %s now; it goes when the store next opens", graph.value)
+                self._drop_staged(graph)
             if isinstance(err, OSError):
                 raise self._failed(err, "nothing was written") from err
             raise

@@ -53,6 +53,7 @@ from .base import WritePath
 from .client import UPLOAD_BATCH, Client, Endpoints, Skolem
 from .records import (
     Activity,
+    _name,
     CommitResult,
     GraphName,
     GraphWrite,
@@ -160,33 +161,22 @@ class RemoteStore(WritePath):
             if isinstance(write.quads, RawInput):
                 write.quads = _parse_raw(write.quads)
         with self._lock:
-            staged: list[ox.NamedNode] = []
-            try:
-                for write in writes:
-                    if write.mode == "delete":
-                        continue
-                    write.staged = ox.NamedNode(f"{self.staging_prefix}{time.time_ns()}-{uuid.uuid4().hex}")
-                    staged.append(write.staged)
-                    write.triples = self._stage(write.staged, write.quads, bulk=bulk, progress=progress)
-                from ..errors import Conflict
-                from .records import _name
-
-                for write in writes:
-                    if write.mode == "create" and self.graph_exists(write.graph):
-                        raise Conflict(f"graph {_name(write.graph)} already exists; replace it "
-                                       "explicitly (--replace, or PUT)", graph=_name(write.graph))
-                self._db.update(self._commit_update(writes, activity))
-            except BaseException:
-                for graph in staged:
-                    try:
-                        self.client.update(f"DROP SILENT GRAPH <{graph.value}>")
-                    except DriehoekError:
-                        log.warning("could not drop %s now; it goes when it is an hour old", graph.value)
-                raise
-            from .records import _name
-
+            self._staged(writes, lambda _staged: self._db.update(self._commit_update(writes, activity)),
+                         bulk=bulk, progress=progress)
             graphs = {_name(w.graph): self.triple_count(w.graph) for w in writes}
             return CommitResult(activity.id, graphs, {g: self.etag(g) for g in graphs})
+
+    def _staging_graph(self) -> ox.NamedNode:
+        """A new staging graph's name, with its time: another app server's leftover is dropped once it
+        is an hour old (`_recover`)."""
+        return ox.NamedNode(f"{self.staging_prefix}{time.time_ns()}-{uuid.uuid4().hex}")
+
+    def _drop_staged(self, graph: ox.NamedNode) -> None:
+        """Drop a staging graph of a write that failed; a leftover goes when it is an hour old."""
+        try:
+            self.client.update(f"DROP SILENT GRAPH <{graph.value}>")
+        except DriehoekError:
+            log.warning("could not drop %s now; it goes when it is an hour old", graph.value)
 
     def _stage(self, staging: ox.NamedNode, quads: Iterable[ox.Quad] | RawInput, *, bulk: bool,
                progress: Callable[[int], None] | None) -> int:
