@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test test-remote test-virtuoso test-fast install bench clean distclean browser virtuoso ldes-client
+.PHONY: serve test test-pass-embedded test-pass-oxigraph test-pass-virtuoso test-remote test-virtuoso test-fast install bench clean distclean browser virtuoso ldes-client
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,31 +31,43 @@ ldes-client:
 virtuoso:
 	@./scripts/ensure-virtuoso
 
-# The tests that exercise the store and the protocols, which the Virtuoso run covers (the one place
-# they are listed; docs/deploy.md says why these): the remote-store tests, the SPARQL Protocol and
-# Graph Store Protocol suites with the W3C ones, the write path (Graph Store writes, SPARQL Update,
-# trusted loads, whole cases through the gate); the named queries not yet (see below).
-VIRTUOSO_TESTS := tests/test_virtuoso.py tests/test_remote_bind.py tests/test_graph_store.py \
-	tests/test_w3c_gsp.py tests/test_sparql_protocol.py tests/test_sparql_clients.py \
-	tests/test_sparql_negotiation.py tests/test_sparql_isolation.py tests/test_update.py \
-	tests/test_trusted_load.py tests/test_whole_case.py
-# not yet on Virtuoso: tests/test_named_queries.py (docs/deploy.md, "Named queries on Virtuoso")
+# The Virtuoso pass runs every test that opens a store (conftest.py deselects the rest on a remote
+# store: they ran on the embedded pass) but these, with the reason:
+#  - tests/browser: the browser tests draw the same pages on every backend; they run on the embedded one
+#  - tests/test_named_queries.py: not green on Virtuoso yet (docs/deploy.md, "Named queries on Virtuoso")
+#  - four tests that failed on Virtuoso in the first whole run (2026-12-05): a query's syntax error
+#    comes back as Virtuoso's multi-line SP030 message (the CLI's one line, the editor's line and
+#    column), and two named-query time limits were not reached there (200 where 503 is expected).
+#    Not kept out: tests/test_cli.py::test_query_reads_public_graphs_only, which fails there because
+#    `driehoek query` answered with a private graph's triples: a leak, red until it is fixed.
+VIRTUOSO_NOT_YET := --ignore=tests/browser --ignore=tests/test_named_queries.py \
+	--deselect tests/test_cli.py::test_query_syntax_error_is_one_line \
+	--deselect tests/test_editor.py::test_a_syntax_error_is_shown_in_the_page_with_line_and_column \
+	--deselect tests/test_page_slots.py::test_a_named_query_download_past_the_time_limit_is_a_503 \
+	--deselect tests/test_page_slots.py::test_a_named_query_page_past_the_time_limit_is_a_503_page
 
-## test: install with the test extras and run the whole suite on the embedded store, then on a real
-## Oxigraph server (the browser tests, which draw the same pages, run on the embedded one), then the
-## store and protocol tests ($(VIRTUOSO_TESTS)) on a real Virtuoso Open Source 7
-test: $(STAMP) browser virtuoso ldes-client
+## test: install with the test extras and run three pytest passes, one after the other: the whole
+## suite on the embedded store, then the tests that open a store on a real Oxigraph server and on a
+## real Virtuoso Open Source 7 (docs/testing.md: what runs where, what it takes, and why not side by
+## side on two cores; `make -j3 --output-sync=target test` runs them so all the same)
+test: $(STAMP) browser virtuoso ldes-client test-pass-embedded test-pass-oxigraph test-pass-virtuoso
+
+test-pass-embedded: $(STAMP) browser ldes-client
 	$(PY) -m pytest
+
+test-pass-oxigraph: $(STAMP)
 	$(PY) -m pytest --store=oxigraph --ignore=tests/browser
-	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_TESTS)
+
+test-pass-virtuoso: $(STAMP) virtuoso
+	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_NOT_YET)
 
 ## test-remote: the same suite against a real Oxigraph server (`oxigraph serve`, one per data directory)
 test-remote: $(STAMP) browser
 	$(PY) -m pytest --store=oxigraph
 
-## test-virtuoso: the store and protocol tests on a real Virtuoso (`virtuoso-t`, one per data directory)
+## test-virtuoso: the tests that open a store, on a real Virtuoso (`virtuoso-t`, one per data directory)
 test-virtuoso: $(STAMP) virtuoso
-	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_TESTS)
+	$(PY) -m pytest --store=virtuoso $(VIRTUOSO_NOT_YET)
 
 ## test-fast: everything but the slow and browser tests
 test-fast: $(STAMP)
