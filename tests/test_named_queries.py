@@ -717,7 +717,7 @@ def test_a_function_the_store_does_not_have_is_a_400(live: Server) -> None:
     assert response.json()["error"] == "bad_request"
 
 
-def test_the_cli_refuses_a_bad_parameter(tmp_path: Path) -> None:
+def test_the_cli_refuses_a_bad_parameter(tmp_path: Path, store_backend: str) -> None:
     result = Cli(tmp_path / "var")("query", "--name", "supervisors-on-date", "--param", "date=2024-02-30")
     assert result.exit_code != 0
     assert "date" in result.stderr and "Traceback" not in result.output

@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None, service: Driehoek | None = None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     service = service or Driehoek(settings)
-    pool = service.query_runner()  # worker processes on the snapshots, or the SPARQL server itself
+    pool = service.query_runner(settings)  # worker processes on the snapshots, or the SPARQL server itself
     context.init_app(app, settings, service, pool)
     i18n.init_app(app)
     caching.init_app(app)

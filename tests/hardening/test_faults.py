@@ -236,7 +236,7 @@ def kill_loop(root: Path, kills: int, seed: int) -> dict[str, int]:
     # 60 rounds took 190 s of pytest's 300 s per test on 2026-11-28 (load average 5): room for a busier machine
     pytest.param(SLOW_KILLS, id="slow", marks=[pytest.mark.slow, pytest.mark.timeout(1200)]),
 ])
-def test_kill_9_during_writes_leaves_every_graph_old_or_new(tmp_path: Path, kills: int) -> None:
+def test_kill_9_during_writes_leaves_every_graph_old_or_new(tmp_path: Path, kills: int, store_backend: str) -> None:
     seed = int(os.environ.get("DRIEHOEK_KILL_SEED", "8"))
     outcomes = kill_loop(tmp_path, kills, seed)
     print(f"kill -9 x {kills} (seed {seed}): graphs found old {outcomes['old']} times, new {outcomes['new']} times")
@@ -272,7 +272,7 @@ def _fill(mount: Path, leave: int) -> Path:
 
 
 @pytest.mark.embedded_only("a full disk under the embedded store's RocksDB; a remote store's disk is the server's")
-def test_a_full_disk_gives_507_keeps_reads_and_heals(small_disk: Path) -> None:
+def test_a_full_disk_gives_507_keeps_reads_and_heals(small_disk: Path, store_backend: str) -> None:
     data_dir = small_disk / "var"
     token = make_data_dir(data_dir)
     auth = {"Authorization": f"Bearer {token}"}

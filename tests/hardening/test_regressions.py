@@ -160,7 +160,7 @@ def test_a_heavy_query_runs_at_the_lowest_priority_and_its_worker_is_retired(ste
 # -- restarts ----------------------------------------------------------------------------------
 
 @pytest.mark.embedded_only("a trial checkpoint is a RocksDB checkpoint of the embedded store")
-def test_a_trial_checkpoint_left_by_a_kill_is_removed_on_open(tmp_path: Path) -> None:
+def test_a_trial_checkpoint_left_by_a_kill_is_removed_on_open(tmp_path: Path, store_backend: str) -> None:
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
     leftover = data_dir / "trial" / "0123abcd"

@@ -192,7 +192,7 @@ def test_rdfxml_external_entities_are_neither_fetched_nor_expanded(steward: Stew
     assert canary.hits == []
 
 
-def test_jsonld_and_rdfxml_files_on_the_command_line_fetch_nothing(tmp_path, canary: Canary) -> None:
+def test_jsonld_and_rdfxml_files_on_the_command_line_fetch_nothing(tmp_path, canary: Canary, store_backend: str) -> None:
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
     cli = Cli(data_dir)

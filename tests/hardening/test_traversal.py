@@ -88,7 +88,7 @@ def test_static_files_are_served_and_nothing_beside_them(steward: Steward) -> No
 
 # -- the command line ------------------------------------------------------------------------------
 
-def test_cli_graph_names_never_come_from_a_path(tmp_path: Path) -> None:
+def test_cli_graph_names_never_come_from_a_path(tmp_path: Path, store_backend: str) -> None:
     """The default graph of a file is minted from its name as a slug: no dots, slashes or private/."""
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
@@ -117,7 +117,7 @@ def test_cli_graph_names_never_come_from_a_path(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("graph", [GRAPHS + "meta", GRAPHS + "staging/x", GRAPHS + "private/provenance",
                                    "http://example.org/outside", GRAPHS + "../../x", "not an iri", "file:///etc/passwd"])
-def test_cli_refuses_graphs_it_may_not_write(tmp_path: Path, graph: str) -> None:
+def test_cli_refuses_graphs_it_may_not_write(tmp_path: Path, graph: str, store_backend: str) -> None:
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
     cli = Cli(data_dir)
@@ -130,7 +130,7 @@ def test_cli_refuses_graphs_it_may_not_write(tmp_path: Path, graph: str) -> None
     assert cli.dump() == before
 
 
-def test_cli_file_arguments_that_are_not_files(tmp_path: Path) -> None:
+def test_cli_file_arguments_that_are_not_files(tmp_path: Path, store_backend: str) -> None:
     """Devices, FIFOs, directories and /proc files are refused at once: nothing hangs reading them,
     nothing is written, no file's content is echoed back."""
     data_dir = tmp_path / "var"
@@ -156,7 +156,7 @@ def test_cli_file_arguments_that_are_not_files(tmp_path: Path) -> None:
     assert cli.dump() == before
 
 
-def test_cli_output_arguments_do_not_clobber(tmp_path: Path) -> None:
+def test_cli_output_arguments_do_not_clobber(tmp_path: Path, store_backend: str) -> None:
     data_dir = tmp_path / "var"
     make_data_dir(data_dir)
     cli = Cli(data_dir)

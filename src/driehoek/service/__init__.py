@@ -167,9 +167,10 @@ class Driehoek(Access, Gate, Stewards):
         """Status, triple count and snapshot age, from the snapshot readers see."""
         return self.backend.health(lambda: self.store)
 
-    def query_runner(self) -> Any:
-        """What runs user queries (/sparql): worker processes on the snapshots, or the server itself."""
-        return self.backend.query_runner(self.snapshot)
+    def query_runner(self, settings: Settings | None = None) -> Any:
+        """What runs user queries (/sparql): worker processes on the snapshots, or the server itself,
+        with the limits of `settings` (an app's; by default the service's)."""
+        return self.backend.query_runner(self.snapshot, settings or self.settings)
 
     def dump(self, output: IO[bytes] | Path, fmt: formats.Format = formats.NQUADS,
              graph: str | None = None) -> None:

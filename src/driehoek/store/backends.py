@@ -70,11 +70,11 @@ class EmbeddedBackend:
         return {"status": "ok", "triples": len(snapshot), "graphs": sum(1 for _ in snapshot.named_graphs()),
                 "snapshot_age_seconds": round(age, 3)}
 
-    def query_runner(self, snapshot: Callable[[], Any]) -> Any:
-        """User queries: worker processes on the snapshots, killed at their time or memory limit."""
+    def query_runner(self, snapshot: Callable[[], Any], settings: Settings) -> Any:
+        """User queries: worker processes on the snapshots, killed at their time or memory limit (the
+        limits of `settings`: an app's may differ from the service's)."""
         from ..workers import QueryPool
 
-        settings = self.settings
         return QueryPool(settings.data_dir / "snapshots", settings.data_dir / "spool", workers=settings.query_workers,
                          timeout=settings.query_timeout, memory_mib=settings.query_memory,
                          meta_graph=settings.graph_base + "meta", max_heavy=settings.query_heavy or None)
@@ -144,11 +144,10 @@ class RemoteBackend:
                 "snapshot_age_seconds": round(time.time() - int(key) / 1e9, 3) if int(key) else None,
                 "store": "remote"}
 
-    def query_runner(self, snapshot: Callable[[], Any]) -> Any:
-        """User queries run on the server, under a client-side deadline."""
+    def query_runner(self, snapshot: Callable[[], Any], settings: Settings) -> Any:
+        """User queries run on the server, under a client-side deadline (`settings`'s)."""
         from .remote_queries import RemoteQueryRunner
 
-        settings = self.settings
         return RemoteQueryRunner(snapshot, settings.data_dir / "spool", workers=settings.query_workers,
                                  timeout=settings.query_timeout)
 

@@ -11,9 +11,9 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from ..errors import StoreError
+from ..errors import BadRequest, StoreError
 from ..sparql_bind import bind, with_base
-from .client import EMPTY_GRAPH, SUBJECTS_CACHED, UPLOAD_BATCH, Client, dataset_clauses
+from .client import EMPTY_GRAPH, SUBJECTS_CACHED, UPLOAD_BATCH, Client, dataset_clauses, without_dataset_clauses
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,14 @@ class RemoteDataset:
             sparql = bind(sparql, substitutions, self.skolem)
         sparql = with_base(sparql, base_iri)
         default, named = self.dataset(sparql, base_iri, use_default_graph_as_union, default_graph, named_graphs)
+        if self.public and _has_dataset_clause(sparql):
+            # the protocol's dataset carries what the query's FROM / FROM NAMED may read; an engine that
+            # lets the text win (Virtuoso 7) would otherwise read a graph left out (a private one)
+            stripped = without_dataset_clauses(sparql)
+            if _has_dataset_clause(stripped):  # the parser finds a clause the blanking missed
+                raise BadRequest("driehoek cannot pass this query's FROM / FROM NAMED on to the store; "
+                                 "name the dataset with default-graph-uri and named-graph-uri instead")
+            sparql = stripped
         return self.client.query(sparql, default, named)
 
     def dataset(self, sparql: str, base_iri: str | None, union: bool = False,
