@@ -34,17 +34,12 @@ virtuoso:
 # The Virtuoso pass runs every test that opens a store (conftest.py deselects the rest on a remote
 # store: they ran on the embedded pass) but these, with the reason:
 #  - tests/browser: the browser tests draw the same pages on every backend; they run on the embedded one
-#  - tests/test_named_queries.py: not green on Virtuoso yet (docs/deploy.md, "Named queries on Virtuoso")
-#  - four tests that failed on Virtuoso in the first whole run (2026-12-05): a query's syntax error
-#    comes back as Virtuoso's multi-line SP030 message (the CLI's one line, the editor's line and
-#    column), and two named-query time limits were not reached there (200 where 503 is expected).
-#    Not kept out: tests/test_cli.py::test_query_reads_public_graphs_only, which fails there because
-#    `driehoek query` answered with a private graph's triples: a leak, red until it is fixed.
-VIRTUOSO_NOT_YET := --ignore=tests/browser --ignore=tests/test_named_queries.py \
+#  - two tests of a query's syntax error: it comes back as Virtuoso's multi-line SP030 message, where
+#    the tests ask for the CLI's one line and the editor's line and column (the embedded store's and
+#    Oxigraph's parser errors give both)
+VIRTUOSO_NOT_YET := --ignore=tests/browser \
 	--deselect tests/test_cli.py::test_query_syntax_error_is_one_line \
-	--deselect tests/test_editor.py::test_a_syntax_error_is_shown_in_the_page_with_line_and_column \
-	--deselect tests/test_page_slots.py::test_a_named_query_download_past_the_time_limit_is_a_503 \
-	--deselect tests/test_page_slots.py::test_a_named_query_page_past_the_time_limit_is_a_503_page
+	--deselect tests/test_editor.py::test_a_syntax_error_is_shown_in_the_page_with_line_and_column
 
 ## test: install with the test extras and run three pytest passes, one after the other: the whole
 ## suite on the embedded store, then the tests that open a store on a real Oxigraph server and on a
