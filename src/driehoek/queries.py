@@ -40,9 +40,6 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# What may hide a brace in SPARQL text: IRIs, strings (long ones first) and comments; else a brace.
-_TOKEN = re.compile(r"""<[^<>"{}|^`\\\s]*>|\"\"\"(?:[^\\]|\\.)*?\"\"\"|'''(?:[^\\]|\\.)*?'''"""
-                    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|\{""")
 MAX_STRING = 200  # a parameter is a name, a code or a language tag, never a document
 
 
@@ -126,33 +123,23 @@ class NamedQuery:
         return bound
 
     def with_values(self, given: dict[str, str]) -> str:
-        """The query text with the parameters bound by a VALUES block at the start of its WHERE
-        clause: a query that gives the same rows anywhere, e.g. pasted into a SPARQL editor."""
+        """The query text with the parameters bound, as the remote store sends it: each use of a
+        parameter becomes its value, in nested groups too (a VALUES block at the start of the WHERE
+        clause would not reach a FILTER inside a UNION branch, and the query would answer nothing):
+        a query that gives the same rows anywhere, e.g. pasted into a SPARQL editor."""
+        from .sparql_bind import bind
+        from .store.client import Skolem
+
         bound = self.substitutions(given)
         if not bound:
             return self.text
-        names = " ".join(str(v) for v in bound)
-        terms = " ".join(str(t) for t in bound.values())
-        opening = _outer_group(self.text)
-        if opening is None:
-            raise ValueError(f"{self.name}.rq: no group pattern to bind the parameters in")
-        block = f"\n  VALUES ({names}) {{ ({terms}) }}"
-        return self.text[:opening] + block + self.text[opening:]
+        return bind(self.text, bound, Skolem(""))  # parameters are never blank nodes
 
     def to_json(self) -> dict[str, Any]:
         """The query as listed by /queries."""
         return {"name": self.name, "title": {"en": self.title, "nl": self.title_nl},
                 "description": {"en": self.description, "nl": self.description_nl},
                 "params": [p.to_json() for p in self.params]}
-
-
-def _outer_group(text: str) -> int | None:
-    """The offset just after the `{` that opens a SELECT query's WHERE clause: the first brace
-    that is not inside an IRI, a string or a comment (the prologue and projection have none)."""
-    for token in _TOKEN.finditer(text):
-        if token.group() == "{":
-            return token.end()
-    return None
 
 
 def parse_query_file(name: str, text: str) -> NamedQuery:
