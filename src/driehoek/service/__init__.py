@@ -21,6 +21,7 @@ from ..iris import DCTERMS, DH
 from ..store import Activity, CommitResult, GraphWrite
 from ..store.backends import open_backend
 from ..store.layout import GraphLayout
+from ..store.protocol import Store
 from ..store.view import View
 from ..versions import VersionStore
 from .access import Access
@@ -40,11 +41,11 @@ class Driehoek(Access, Gate, Stewards):
         self.settings = settings
         self.backend = open_backend(settings)  # a malformed DRIEHOEK_STORE fails here, clearly
         self.layout = GraphLayout(settings.base_iri)
-        self._store: Any = None  # a SplitStore (embedded) or a RemoteStore
+        self._store: Store | None = None  # a SplitStore (embedded) or a RemoteStore
 
     @property
-    def store(self) -> Any:
-        """The writer's store, opened on first use (the embedded one takes the RocksDB lock; a
+    def store(self) -> Store:
+        """The writer's store (the store protocol, store/protocol.py), opened on first use (the embedded one takes the RocksDB lock; a
         remote one is reached per request)."""
         if self._store is None:
             self._store = self.backend.open()
