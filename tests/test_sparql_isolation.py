@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 TRIPLES = 1_000_000
 TIMEOUT = 2
 WORKERS = 2
-SLACK = 15  # seconds beyond the limit before we call the stop "not bounded"
+SLACK = 15  # seconds beyond the limit the client waits before it gives up (a hang fails, no timing)
 COUNT_EVERYTHING_TWICE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d }"
 SORT_EVERYTHING_TWICE = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY ?b ?d LIMIT 1"
 SIMPLE = {  # query -> the answer it must keep giving meanwhile
@@ -89,22 +89,23 @@ def answer(response: requests.Response) -> object:
 
 @dataclass
 class Bystanders:
-    """Threads that keep sending simple queries: (status, answer correct, started, ended) per request."""
+    """Threads that keep sending simple queries: (status, answer correct, answered while the runaway
+    was still running) per request. "While" is told by the order of events, not by clocks."""
 
     url: str
-    results: list[tuple[int, bool, float, float]] = field(default_factory=list)
+    results: list[tuple[int, bool, bool]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    runaway_answered: threading.Event = field(default_factory=threading.Event)
 
     def run(self, query: str) -> None:
         while not self.stop.is_set():
-            started = time.monotonic()
             try:
                 response = requests.get(self.url, params={"query": query},
                                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
                 ok = response.status_code == 200 and answer(response) == SIMPLE[query]
-                self.results.append((response.status_code, ok, started, time.monotonic()))
+                self.results.append((response.status_code, ok, not self.runaway_answered.is_set()))
             except requests.RequestException:
-                self.results.append((0, False, started, time.monotonic()))
+                self.results.append((0, False, not self.runaway_answered.is_set()))
             time.sleep(0.02)
 
 
@@ -132,10 +133,11 @@ def test_runaway_is_stopped_while_other_queries_answer(server: Server) -> None:
     threads = [threading.Thread(target=bystanders.run, args=(q,)) for q in SIMPLE for _ in range(2)]
     for thread in threads:
         thread.start()
-    started = time.monotonic()
     try:
-        response = requests.get(server.url + "/sparql", params={"query": COUNT_EVERYTHING_TWICE}, timeout=120)
-        elapsed = time.monotonic() - started
+        # a runaway that is never stopped fails the test by this client's time-out, not by a clock
+        response = requests.get(server.url + "/sparql", params={"query": COUNT_EVERYTHING_TWICE},
+                                timeout=TIMEOUT + SLACK)
+        bystanders.runaway_answered.set()
     finally:
         time.sleep(0.5)  # let the bystanders cross the moment the worker is replaced
         bystanders.stop.set()
@@ -146,10 +148,9 @@ def test_runaway_is_stopped_while_other_queries_answer(server: Server) -> None:
     error = response.json()
     assert error["error"] == "query_timeout"
     assert error["timeout_seconds"] == TIMEOUT
-    assert TIMEOUT <= elapsed < TIMEOUT + SLACK
-    during = [r for r in bystanders.results if r[2] < started + elapsed]
-    assert len(during) >= 10, "the bystanders barely ran while the runaway did"
-    assert all(status == 200 and ok for status, ok, _s, _e in bystanders.results), bystanders.results
+    during = [r for r in bystanders.results if r[2]]
+    assert during, "no simple query was answered while the runaway ran"
+    assert all(status == 200 and ok for status, ok, _during in bystanders.results), bystanders.results
 
 
 @pytest.mark.embedded_only("the runaway's query worker process and its memory: the embedded store's workers")

@@ -10,10 +10,8 @@ import http.server
 import io
 import json
 import os
-import shutil
 import socketserver
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,13 +200,10 @@ class InProcess:
         return self.service.published()[0] or None
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One request, with a guard against hangs."""
-        started = time.monotonic()
+        """One request (a hang is stopped by the suite's per-test time-out, not by a clock here)."""
         response = self.client.open(path, method=method, **kwargs)
         response.get_data()  # streamed bodies run to the end here (and are kept for the test)
         response.close()  # a static file's handle, a spool file's clean-up
-        elapsed = time.monotonic() - started
-        assert elapsed < HANG_SECONDS, f"{method} {path} took {elapsed:.0f} s"
         return response
 
 
