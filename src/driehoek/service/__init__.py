@@ -155,11 +155,6 @@ class Driehoek(Access, Gate, Stewards):
         key, reader = self.published()
         return View(reader, key, self.layout)
 
-    @property
-    def reader(self) -> Any:
-        """The embedded store's snapshot reader (tests and tools that look at snapshot files)."""
-        return getattr(self.backend, "reader", None)
-
     def published(self) -> tuple[str, ox.Store]:
         """(key, store) of what readers see now; the key names that state for caches and ETags."""
         return self.backend.published(lambda: self.store)

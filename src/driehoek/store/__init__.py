@@ -12,13 +12,11 @@
   server — the protocol client, the dataset as pyoxigraph would show it, RemoteStore, user queries,
   and the readers' copy on a server of its own.
 
-The embedded and remote stores are peers over WritePath; neither subclasses the other. `open_store`
-picks one from the settings.
+The embedded and remote stores are peers over WritePath; neither subclasses the other.
+`backends.open_backend` picks one from the settings.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from .embedded import (
     SNAPSHOTS_KEPT,
@@ -53,23 +51,9 @@ from .records import (
 )
 from .split import SplitStore
 
-if TYPE_CHECKING:
-    from ..config import Settings
-    from .remote import RemoteStore
-
-
-def open_store(settings: Settings) -> SplitStore | RemoteStore:
-    """The writer's store the settings name: a SPARQL 1.1 server (DRIEHOEK_STORE), else the embedded
-    stores in DRIEHOEK_DATA_DIR."""
-    if settings.store:
-        from .remote import RemoteStore
-
-        return RemoteStore(settings)
-    return SplitStore(settings.data_dir, settings.base_iri)
-
 
 __all__ = ["MAX_ENTITY_EXPANSION", "MAX_NESTING", "NESTED_FORMATS", "SNAPSHOTS_KEPT", "Activity", "CommitResult",
            "EmbeddedStore", "GraphInfo", "GraphLayout", "GraphName", "GraphWrite", "RawInput", "SnapshotDirectory",
            "SnapshotReader", "SplitStore", "Term", "_graph_subject", "_lit", "_name", "_now", "_sparql_term",
-           "check_input", "drop_withdrawn", "open_store", "parse", "sha256_of", "storage_error", "syntax_error",
+           "check_input", "drop_withdrawn", "parse", "sha256_of", "storage_error", "syntax_error",
            "token_too_large", "withdrawn_graphs"]
