@@ -3,7 +3,7 @@
 Over a store of 1M triples, with DRIEHOEK_QUERY_TIMEOUT=2, a cross-product query is stopped with
 503 + Retry-After while simple queries from other threads keep answering; afterwards the worker
 that ran it is gone (its memory with it), the pool is back to DRIEHOEK_QUERY_WORKERS live workers,
-and the server still answers. Wall-time bounds are guards with generous slack, not timings.
+and the server still answers. No assertion reads a clock: a hang fails by a client's time-out.
 """
 
 from __future__ import annotations
